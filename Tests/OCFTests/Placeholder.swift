@@ -1,0 +1,2 @@
+import XCTest
+final class OCFTestsPlaceholder: XCTestCase { func testNothing() {} }
