@@ -1,0 +1,49 @@
+/// A Linux network interface name, validated the way the kernel does.
+///
+/// The kernel accepts 1-15 bytes (IFNAMSIZ - 1) without `/`, `:`, whitespace
+/// or NUL (`dev_valid_name`, plus `:` which alias syntax reserves). Checking
+/// here turns a typo in a Pacemaker parameter into a clear configuration
+/// error instead of an EINVAL from deep inside a start.
+public struct InterfaceName: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let value: String
+
+    public enum Invalid: Error, Equatable, Sendable, CustomStringConvertible {
+        case empty
+        case tooLong(String, bytes: Int)
+        case forbiddenCharacter(String, Character)
+        case reserved(String)
+
+        public var description: String {
+            switch self {
+            case .empty: return "interface name is empty"
+            case .tooLong(let name, let bytes): return "interface name '\(name)' is \(bytes) bytes long (at most 15)"
+            case .forbiddenCharacter(let name, let char):
+                let shown = char.isWhitespace || char == "\0" ? "whitespace or NUL" : "'\(char)'"
+                return "interface name '\(name.filter { !$0.isNewline })' contains \(shown)"
+            case .reserved(let name): return "interface name '\(name)' is reserved"
+            }
+        }
+    }
+
+    public init(validating name: String) throws(Invalid) {
+        guard !name.isEmpty else { throw .empty }
+        let bytes = name.utf8.count
+        guard bytes <= 15 else { throw .tooLong(name, bytes: bytes) }
+        guard name != "." && name != ".." else { throw .reserved(name) }
+        for char in name where char == "/" || char == ":" || char == "\0" || char.isWhitespace {
+            throw .forbiddenCharacter(name, char)
+        }
+        value = name
+    }
+
+    /// For literals in code and tests; an invalid literal is a programming error.
+    public init(stringLiteral value: String) {
+        do { try self.init(validating: value) } catch { preconditionFailure("invalid interface name literal: \(error)") }
+    }
+
+    /// Names the kernel reports back are trusted as they are.
+    init(kernel name: String) { value = name }
+
+    public var description: String { value }
+    public static func < (lhs: InterfaceName, rhs: InterfaceName) -> Bool { lhs.value < rhs.value }
+}

@@ -1,0 +1,93 @@
+/// A validated sequence of netlink attributes (TLVs).
+///
+/// Validation happens once, up front: every attribute's length is checked
+/// against the enclosing buffer, so lookups afterwards cannot run off the end.
+/// Typed accessors check the payload size and throw on a mismatch, because a
+/// kernel newer or older than ours may change an attribute's width.
+public struct NetlinkAttributes: Sendable, Sequence {
+    public struct Attribute: Sendable {
+        /// Type with the NESTED / NET_BYTEORDER flag bits removed.
+        public var type: UInt16
+        public var isNested: Bool
+        public var value: ArraySlice<UInt8>
+        let context: String
+
+        public func u8() throws(NetlinkDecodeError) -> UInt8 {
+            try requireSize(1)
+            return value[value.startIndex]
+        }
+        public func u16() throws(NetlinkDecodeError) -> UInt16 {
+            try requireSize(2)
+            return ByteReader.u16(value, at: value.startIndex)
+        }
+        public func u32() throws(NetlinkDecodeError) -> UInt32 {
+            try requireSize(4)
+            return ByteReader.u32(value, at: value.startIndex)
+        }
+        public func u64() throws(NetlinkDecodeError) -> UInt64 {
+            try requireSize(8)
+            return UInt64(ByteReader.u32(value, at: value.startIndex)) | UInt64(ByteReader.u32(value, at: value.startIndex + 4)) << 32
+        }
+        public func i32() throws(NetlinkDecodeError) -> Int32 { Int32(bitPattern: try u32()) }
+        /// Big-endian (network order) integers, as nf_tables sends most of them.
+        public func bigEndianU32() throws(NetlinkDecodeError) -> UInt32 { UInt32(bigEndian: try u32()) }
+        public func bigEndianU64() throws(NetlinkDecodeError) -> UInt64 { UInt64(bigEndian: try u64()) }
+
+        /// A string attribute; the kernel NUL-terminates most, but not all.
+        public func string() throws(NetlinkDecodeError) -> String {
+            var bytes = value
+            if let nul = bytes.firstIndex(of: 0) { bytes = bytes[bytes.startIndex..<nul] }
+            guard bytes.count <= 4096 else {
+                throw NetlinkDecodeError(context, "string attribute \(type) of \(bytes.count) bytes is oversized")
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
+        public var bytes: [UInt8] { Array(value) }
+
+        public func nested() throws(NetlinkDecodeError) -> NetlinkAttributes {
+            try NetlinkAttributes(value, context: "\(context).\(type)")
+        }
+
+        private func requireSize(_ size: Int) throws(NetlinkDecodeError) {
+            guard value.count >= size else {
+                throw NetlinkDecodeError(context, "attribute \(type) has \(value.count) bytes, expected \(size)")
+            }
+            guard value.count <= 8 || size > 8 else {
+                throw NetlinkDecodeError(context, "attribute \(type) has \(value.count) bytes, expected \(size) (oversized)")
+            }
+        }
+    }
+
+    public private(set) var all: [Attribute] = []
+
+    public init(_ buffer: ArraySlice<UInt8>, context: String) throws(NetlinkDecodeError) {
+        var offset = buffer.startIndex
+        while buffer.endIndex - offset >= 4 {
+            let length = Int(ByteReader.u16(buffer, at: offset))
+            let rawType = ByteReader.u16(buffer, at: offset + 2)
+            guard length >= 4 else {
+                throw NetlinkDecodeError(context, "attribute \(rawType & NetlinkConstants.nlaTypeMask) has length \(length) < 4")
+            }
+            guard offset + length <= buffer.endIndex else {
+                throw NetlinkDecodeError(context, "attribute \(rawType & NetlinkConstants.nlaTypeMask) of length \(length) runs past its buffer (\(buffer.endIndex - offset) bytes left)")
+            }
+            all.append(Attribute(
+                type: rawType & NetlinkConstants.nlaTypeMask,
+                isNested: rawType & NetlinkConstants.nlaFlagNested != 0,
+                value: buffer[(offset + 4)..<(offset + length)],
+                context: context))
+            offset += (length + 3) & ~3
+        }
+    }
+
+    public init() {}
+
+    /// The last attribute of that type (the kernel never repeats the ones we
+    /// look up this way; lists such as arp_ip_target are read with `all`).
+    public subscript(type: UInt16) -> Attribute? {
+        all.last { $0.type == type }
+    }
+
+    public func makeIterator() -> IndexingIterator<[Attribute]> { all.makeIterator() }
+}

@@ -1,0 +1,104 @@
+import Glibc
+
+/// A failure reported by the kernel (or the socket) for one netlink operation.
+///
+/// It carries everything an administrator needs in one line: the operation
+/// (`RTM_NEWLINK`), the object it was about (`bond0`), the kernel's own
+/// extended-ACK explanation when it gave one, and the errno, so callers can
+/// still branch on `ENODEV` vs `EOPNOTSUPP` without parsing text.
+public struct NetlinkError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Message type or step that failed, e.g. `RTM_NEWLINK`, `NFT batch`, `socket`.
+    public var operation: String
+    /// The interface, table or rule the operation was about, if any.
+    public var object: String?
+    /// Positive errno value.
+    public var errno: Int32
+    /// The kernel's `NLMSGERR_ATTR_MSG`, when extended ACKs carried one.
+    public var kernelMessage: String?
+
+    public init(operation: String, object: String? = nil, errno: Int32, kernelMessage: String? = nil) {
+        self.operation = operation
+        self.object = object
+        self.errno = errno
+        self.kernelMessage = kernelMessage
+    }
+
+    /// `RTM_NEWLINK bond0: Device can not be enslaved while up (EBUSY)`
+    public var description: String {
+        var text = operation
+        if let object { text += " \(object)" }
+        let why = kernelMessage.flatMap { $0.isEmpty ? nil : $0 } ?? Errno.describe(errno)
+        text += ": \(why) (\(Errno.name(errno)))"
+        return text
+    }
+}
+
+/// A message from the kernel that does not have the shape its header promises.
+///
+/// Decoders throw this instead of trapping: a truncated or oversized attribute
+/// must never crash an agent that Pacemaker relies on to report state.
+public struct NetlinkDecodeError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var context: String
+    public var reason: String
+    public init(_ context: String, _ reason: String) {
+        self.context = context
+        self.reason = reason
+    }
+    public var description: String { "malformed netlink data in \(context): \(reason)" }
+}
+
+/// errno spelling helpers; symbolic names are what administrators grep for.
+public enum Errno {
+    public static func describe(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+
+    public static func name(_ code: Int32) -> String {
+        switch code {
+        case EPERM: return "EPERM"
+        case ENOENT: return "ENOENT"
+        case ESRCH: return "ESRCH"
+        case EINTR: return "EINTR"
+        case EIO: return "EIO"
+        case ENXIO: return "ENXIO"
+        case E2BIG: return "E2BIG"
+        case EBADF: return "EBADF"
+        case EAGAIN: return "EAGAIN"
+        case ENOMEM: return "ENOMEM"
+        case EACCES: return "EACCES"
+        case EFAULT: return "EFAULT"
+        case EBUSY: return "EBUSY"
+        case EEXIST: return "EEXIST"
+        case EXDEV: return "EXDEV"
+        case ENODEV: return "ENODEV"
+        case ENOTDIR: return "ENOTDIR"
+        case EINVAL: return "EINVAL"
+        case ENFILE: return "ENFILE"
+        case EMFILE: return "EMFILE"
+        case ENOSPC: return "ENOSPC"
+        case ERANGE: return "ERANGE"
+        case ENOSYS: return "ENOSYS"
+        case ENOTEMPTY: return "ENOTEMPTY"
+        case ELOOP: return "ELOOP"
+        case ENOMSG: return "ENOMSG"
+        case ENODATA: return "ENODATA"
+        case EPROTO: return "EPROTO"
+        case EBADMSG: return "EBADMSG"
+        case EOVERFLOW: return "EOVERFLOW"
+        case EMSGSIZE: return "EMSGSIZE"
+        case EPROTONOSUPPORT: return "EPROTONOSUPPORT"
+        case EOPNOTSUPP: return "EOPNOTSUPP"
+        case EAFNOSUPPORT: return "EAFNOSUPPORT"
+        case EADDRINUSE: return "EADDRINUSE"
+        case EADDRNOTAVAIL: return "EADDRNOTAVAIL"
+        case ENETDOWN: return "ENETDOWN"
+        case ENOBUFS: return "ENOBUFS"
+        case ETIMEDOUT: return "ETIMEDOUT"
+        case ECONNREFUSED: return "ECONNREFUSED"
+        case EALREADY: return "EALREADY"
+        case EINPROGRESS: return "EINPROGRESS"
+        default: return "errno \(code)"
+        }
+    }
+}

@@ -1,0 +1,99 @@
+/// A netlink message being built: header, family header, attributes.
+///
+/// Built in plain Swift rather than through libmnl's `mnl_attr_put*` so the
+/// exact bytes can be compared against golden captures without a socket.
+/// The sequence number and port are filled in by `NetlinkConnection` when the
+/// message is sent, so a request value can be reused and compared in tests.
+public struct NetlinkRequest: Equatable, Sendable {
+    public var type: UInt16
+    public var flags: UInt16
+    /// Everything after the 16-byte `nlmsghdr`: family header and attributes.
+    public private(set) var payload: [UInt8]
+    private var openNests: [Int] = []
+
+    public init(type: UInt16, flags: UInt16) {
+        self.type = type
+        self.flags = flags
+        self.payload = []
+        payload.reserveCapacity(256)
+    }
+
+    /// Appends a fixed C header such as `ifinfomsg`, padded to 4 bytes.
+    public mutating func append<Header>(header: Header) {
+        withUnsafeBytes(of: header) { payload.append(contentsOf: $0) }
+        pad()
+    }
+
+    public mutating func append(bytes: [UInt8]) {
+        payload.append(contentsOf: bytes)
+        pad()
+    }
+
+    public mutating func attribute(_ type: UInt16, bytes: [UInt8]) {
+        let length = 4 + bytes.count
+        appendAttributeHeader(length: length, type: type)
+        payload.append(contentsOf: bytes)
+        pad()
+    }
+
+    public mutating func attribute(_ type: UInt16, u8 value: UInt8) { attribute(type, bytes: [value]) }
+    public mutating func attribute(_ type: UInt16, u16 value: UInt16) { attribute(type, bytes: Self.bytes(of: value)) }
+    public mutating func attribute(_ type: UInt16, u32 value: UInt32) { attribute(type, bytes: Self.bytes(of: value)) }
+    public mutating func attribute(_ type: UInt16, u64 value: UInt64) { attribute(type, bytes: Self.bytes(of: value)) }
+    public mutating func attribute(_ type: UInt16, i32 value: Int32) { attribute(type, bytes: Self.bytes(of: value)) }
+    /// Network byte order, as nf_tables wants for most of its integers.
+    public mutating func attribute(_ type: UInt16, bigEndian value: UInt32) { attribute(type, bytes: Self.bytes(of: value.bigEndian)) }
+    public mutating func attribute(_ type: UInt16, bigEndian value: UInt64) { attribute(type, bytes: Self.bytes(of: value.bigEndian)) }
+    /// NUL-terminated string (NLA_NUL_STRING / NLA_STRING with terminator, as iproute2 sends them).
+    public mutating func attribute(_ type: UInt16, string value: String) {
+        attribute(type, bytes: Array(value.utf8) + [0])
+    }
+    public mutating func flag(_ type: UInt16) { attribute(type, bytes: []) }
+
+    /// Opens a nested attribute; its length is patched by `endNest()`.
+    public mutating func beginNest(_ type: UInt16) {
+        openNests.append(payload.count)
+        appendAttributeHeader(length: 4, type: type | NetlinkConstants.nlaFlagNested)
+    }
+
+    public mutating func endNest() {
+        guard let start = openNests.popLast() else { return }
+        let length = UInt16(truncatingIfNeeded: payload.count - start)
+        payload[start] = UInt8(length & 0xff)
+        payload[start + 1] = UInt8(length >> 8)
+    }
+
+    /// Builds a nested attribute in a closure, so nests can never be left open.
+    public mutating func nest(_ type: UInt16, _ body: (inout NetlinkRequest) -> Void) {
+        beginNest(type)
+        body(&self)
+        endNest()
+    }
+
+    /// The full message with header, as it goes on the wire.
+    public func encoded(sequence: UInt32, portID: UInt32) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(16 + payload.count)
+        out.append(contentsOf: Self.bytes(of: UInt32(16 + payload.count)))
+        out.append(contentsOf: Self.bytes(of: type))
+        out.append(contentsOf: Self.bytes(of: flags))
+        out.append(contentsOf: Self.bytes(of: sequence))
+        out.append(contentsOf: Self.bytes(of: portID))
+        out.append(contentsOf: payload)
+        return out
+    }
+
+    private mutating func appendAttributeHeader(length: Int, type: UInt16) {
+        payload.append(contentsOf: Self.bytes(of: UInt16(truncatingIfNeeded: length)))
+        payload.append(contentsOf: Self.bytes(of: type))
+    }
+
+    private mutating func pad() {
+        while payload.count % 4 != 0 { payload.append(0) }
+    }
+
+    @inline(__always)
+    static func bytes<T: FixedWidthInteger>(of value: T) -> [UInt8] {
+        withUnsafeBytes(of: value) { Array($0) }
+    }
+}
