@@ -38,6 +38,7 @@ static inline long hanet_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER
 /* setns(2) is only declared under _GNU_SOURCE, which the Glibc module is not
  * built with; declare it here instead of redefining feature macros. */
 extern int setns(int fd, int nstype);
+extern int unshare(int flags);
 #define HANET_CLONE_NEWNET 0x40000000
 
 #endif

@@ -48,12 +48,18 @@ public struct NetlinkRequest: Equatable, Sendable {
     public mutating func attribute(_ type: UInt16, string value: String) {
         attribute(type, bytes: Array(value.utf8) + [0])
     }
+    /// String without terminator (NLA_STRING as iproute2 sends IFLA_INFO_KIND).
+    public mutating func attribute(_ type: UInt16, unterminated value: String) {
+        attribute(type, bytes: Array(value.utf8))
+    }
     public mutating func flag(_ type: UInt16) { attribute(type, bytes: []) }
 
     /// Opens a nested attribute; its length is patched by `endNest()`.
-    public mutating func beginNest(_ type: UInt16) {
+    /// `flagged` sets NLA_F_NESTED as libmnl does (nf_tables requires it);
+    /// rtnetlink's older attributes are sent without it, as iproute2 does.
+    public mutating func beginNest(_ type: UInt16, flagged: Bool = true) {
         openNests.append(payload.count)
-        appendAttributeHeader(length: 4, type: type | NetlinkConstants.nlaFlagNested)
+        appendAttributeHeader(length: 4, type: flagged ? type | NetlinkConstants.nlaFlagNested : type)
     }
 
     public mutating func endNest() {
@@ -64,8 +70,8 @@ public struct NetlinkRequest: Equatable, Sendable {
     }
 
     /// Builds a nested attribute in a closure, so nests can never be left open.
-    public mutating func nest(_ type: UInt16, _ body: (inout NetlinkRequest) -> Void) {
-        beginNest(type)
+    public mutating func nest(_ type: UInt16, flagged: Bool = true, _ body: (inout NetlinkRequest) -> Void) {
+        beginNest(type, flagged: flagged)
         body(&self)
         endNest()
     }

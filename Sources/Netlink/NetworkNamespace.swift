@@ -65,4 +65,12 @@ public enum NetworkNamespace: Sendable, Equatable, CustomStringConvertible {
         }
         return try body()
     }
+
+    /// Moves the calling thread into a brand-new, empty network namespace
+    /// that disappears with the process: a throwaway lab needing no cleanup.
+    public static func enterNewAnonymous() throws(NetlinkError) {
+        guard unshare(Int32(HANET_CLONE_NEWNET)) == 0 else {
+            throw NetlinkError(operation: "unshare", object: "CLONE_NEWNET", errno: Glibc.errno)
+        }
+    }
 }

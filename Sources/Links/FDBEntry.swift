@@ -1,0 +1,31 @@
+/// One entry of a bridge's forwarding database (`bridge fdb show`).
+public struct FDBEntry: Equatable, Sendable, CustomStringConvertible {
+    public var mac: MACAddress
+    /// The port the MAC was learned or configured on.
+    public var portIndex: Int32
+    /// The bridge (NDA_MASTER), when the kernel reports it.
+    public var bridgeIndex: Int32?
+    public var vlan: UInt16?
+    /// NUD state bits (NUD_PERMANENT, NUD_NOARP = static, NUD_REACHABLE/STALE = learned).
+    public var state: UInt16
+    /// NTF_* flags (NTF_SELF, NTF_MASTER, NTF_EXT_LEARNED...).
+    public var flags: UInt8
+
+    /// Learned by the bridge from traffic, as opposed to a port's own
+    /// address or an entry an administrator added. Only these are safe to
+    /// flush: the bridge relearns them from the next frame.
+    public var isDynamic: Bool { state & 0x80 == 0 && state & 0x40 == 0 } // !NUD_PERMANENT, !NUD_NOARP
+
+    public init(mac: MACAddress, portIndex: Int32, bridgeIndex: Int32? = nil, vlan: UInt16? = nil, state: UInt16, flags: UInt8) {
+        self.mac = mac
+        self.portIndex = portIndex
+        self.bridgeIndex = bridgeIndex
+        self.vlan = vlan
+        self.state = state
+        self.flags = flags
+    }
+
+    public var description: String {
+        "\(mac) port \(portIndex)" + (vlan.map { " vlan \($0)" } ?? "") + (isDynamic ? "" : " static")
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class LinksTestsPlaceholder: XCTestCase { func testNothing() {} }
