@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Runs every test tier and prints one summary line per tier, then the
+# closing "N passed, N failed" line. Exit status is non-zero if any tier
+# failed, or if a tier that must run here was skipped.
+#
+#   unit     swift test, no root, no kernel (golden bytes, fake kernel)
+#   netns    swift test against the real kernel in throwaway namespaces (root)
+#   vm       the built test binary inside a qemu VM with a real bonding driver
+#   agents   (later tiers add themselves below: ocf-tester, crm_resource, cluster)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOG=${HANET_TEST_LOG:-$ROOT/.build/test-logs}
+mkdir -p "$LOG"
+TOTAL_PASS=0 TOTAL_FAIL=0 TIERS_FAILED=()
+ONLY=${HANET_TIERS:-unit netns vm agents}
+
+log() { printf '\n=== %s\n' "$*"; }
+
+# XCTest prints "Executed N tests, with K tests skipped and F failures"; take the last one.
+count_xctest() { # file -> "executed skipped failed"
+  grep -E 'Executed [0-9]+ tests?, with' "$1" | tail -1 |
+    sed -E 's/.*Executed ([0-9]+) tests?, with (([0-9]+) tests? skipped and )?([0-9]+) failures?.*/\1 \3 \4/' |
+    awk '{print $1, ($2==""?0:$2), ($3==""?0:$3)}'
+}
+
+record() { # tier executed skipped failed required_min
+  local tier=$1 executed=$2 skipped=$3 failed=$4 min=${5:-1}
+  local passed=$((executed - skipped - failed))
+  TOTAL_PASS=$((TOTAL_PASS + passed)); TOTAL_FAIL=$((TOTAL_FAIL + failed))
+  printf 'tier %-7s %4d passed, %d failed, %d skipped\n' "$tier" "$passed" "$failed" "$skipped" | tee -a "$LOG/summary"
+  if ((failed > 0)) || ((passed < min)); then
+    TIERS_FAILED+=("$tier")
+  fi
+}
+
+: > "$LOG/summary"
+log "build (debug, with tests)"
+if ! swift build --build-tests 2>&1 | tee "$LOG/build.txt" | grep -E 'error:|warning: unre|Compiling|Build complete' | tail -5; then :; fi
+if ! grep -q 'Build complete' "$LOG/build.txt"; then
+  echo "build failed; see $LOG/build.txt"; grep -E 'error:' "$LOG/build.txt" | head -20
+  echo "0 passed, 1 failed"; exit 1
+fi
+XCTEST=$(find .build/debug/ -maxdepth 1 -name '*.xctest' | head -1)
+
+UNIT_FILTER='NetlinkTests\.|LinksTests\.|FirewallTests\.|OCFTests\.|AgentTests\.'
+if [[ " $ONLY " == *" unit "* ]]; then
+  log "tier 1: unit (no root, no kernel)"
+  swift test --skip-build --filter "$UNIT_FILTER" >"$LOG/unit.txt" 2>&1; rc=$?
+  tail -3 "$LOG/unit.txt"
+  read -r e s f < <(count_xctest "$LOG/unit.txt")
+  ((rc != 0 && f == 0)) && f=1
+  record unit "${e:-0}" "${s:-0}" "${f:-1}" 20
+fi
+
+if [[ " $ONLY " == *" netns "* ]]; then
+  log "tier 2: network namespaces (root, real kernel)"
+  if [ "$(id -u)" != 0 ]; then
+    echo "SKIPPED: netns tier needs root"; record netns 0 0 0 0
+  else
+    swift test --skip-build --filter 'NetnsTests\.' >"$LOG/netns.txt" 2>&1; rc=$?
+    grep -E "error|failed \(" "$LOG/netns.txt" | head -20
+    tail -3 "$LOG/netns.txt"
+    read -r e s f < <(count_xctest "$LOG/netns.txt")
+    ((rc != 0 && f == 0)) && f=1
+    record netns "${e:-0}" "${s:-0}" "${f:-1}" 5
+  fi
+fi
+
+if [[ " $ONLY " == *" vm "* ]]; then
+  log "tier 3: VM (stock Debian kernel with bonding and 802.1Q, under qemu)"
+  start=$(date +%s)
+  scripts/vm/run --mem 768 --timeout 900 --env HANET_IN_VM=1 -- "$XCTEST" VMTests >"$LOG/vm.txt" 2>&1; rc=$?
+  grep -E "^VM:|error|failed \(" "$LOG/vm.txt" | head -30
+  tail -3 "$LOG/vm.txt"
+  read -r e s f < <(count_xctest "$LOG/vm.txt")
+  ((rc != 0 && f == 0)) && f=1
+  record vm "${e:-0}" "${s:-0}" "${f:-1}" 3
+  echo "vm tier wall time: $(( $(date +%s) - start )) s" | tee -a "$LOG/summary"
+fi
+
+for extra in scripts/tests/*.sh; do
+  [ -e "$extra" ] || continue
+  tier=$(basename "$extra" .sh)
+  [[ " $ONLY " == *" agents "* ]] || continue
+  log "tier: $tier"
+  bash "$extra" >"$LOG/$tier.txt" 2>&1; rc=$?
+  tail -15 "$LOG/$tier.txt"
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG/$tier.txt" | tail -1)
+  p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/'); f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+  p=${p:-0}; f=${f:-0}; ((rc != 0 && f == 0)) && f=1
+  record "$tier" $((p + f)) 0 "$f" 1
+done
+
+log "summary"
+cat "$LOG/summary"
+if ((${#TIERS_FAILED[@]})); then echo "failed tiers: ${TIERS_FAILED[*]}"; fi
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+((${#TIERS_FAILED[@]} == 0))
