@@ -1,0 +1,52 @@
+/// The logger agents use, with `ocf_log` semantics: a tag naming agent and
+/// instance, and debug messages only when tracing is switched on.
+///
+/// A value type holding its sink, so it can be copied into the context and
+/// into agents freely.
+public struct OCFLog: Sendable {
+    public var tag: String
+    public var debugEnabled: Bool
+    public var sink: any LogSink
+
+    public init(tag: String, debugEnabled: Bool = false, sink: any LogSink) {
+        self.tag = tag
+        self.debugEnabled = debugEnabled
+        self.sink = sink
+    }
+
+    /// `bridge(br0)` like ocf_log, or just `bridge` outside Pacemaker.
+    public static func tag(agent: String, instance: String?) -> String {
+        guard let instance, !instance.isEmpty else { return agent }
+        return "\(agent)(\(instance))"
+    }
+
+    /// Tracing as resource-agents switch it on: `OCF_TRACE_RA` or the
+    /// `trace_ra` instance attribute true, or `HA_debug` set and not 0.
+    public static func debugEnabled(environment: [String: String]) -> Bool {
+        if let trace = environment["OCF_TRACE_RA"], Parameters.parseBoolean(trace) == true { return true }
+        if let trace = environment["OCF_RESKEY_trace_ra"], Parameters.parseBoolean(trace) == true { return true }
+        if let debug = environment["HA_debug"], !debug.isEmpty, debug != "0" { return true }
+        return false
+    }
+
+    public func log(_ level: LogLevel, _ message: String) {
+        write(level, message, alreadyOnStandardError: false)
+    }
+
+    public func error(_ message: String) { log(.error, message) }
+    public func warning(_ message: String) { log(.warning, message) }
+    public func info(_ message: String) { log(.info, message) }
+    public func debug(_ message: String) { log(.debug, message) }
+
+    /// Logs the reason the runtime has just printed as `ocf-exit-reason:`.
+    func exitReason(_ reason: String) {
+        write(.error, reason, alreadyOnStandardError: true)
+    }
+
+    private func write(_ level: LogLevel, _ message: String, alreadyOnStandardError: Bool) {
+        if level == .debug && !debugEnabled { return }
+        sink.write(LogRecord(
+            level: level, message: message.singleLine, tag: tag,
+            alreadyOnStandardError: alreadyOnStandardError))
+    }
+}

@@ -1,0 +1,53 @@
+/// One row of an agent's parameter table.
+///
+/// The same row drives meta-data, the man page, default values, the
+/// unknown-parameter check and the LSB config file, so a parameter is
+/// described once and cannot drift between them.
+public struct ParameterSpec: Hashable, Sendable {
+    public var name: String
+    public var type: ParameterType
+    /// Used when the parameter is unset or empty, as `${OCF_RESKEY_x:-default}`
+    /// does in shell agents. Written in the parameter's own syntax.
+    public var defaultValue: String?
+    public var required: Bool
+    /// Two resources must not share the value (e.g. the interface name).
+    public var unique: Bool
+    /// Changing the value needs no restart (OCF 1.1). Shown in the man page;
+    /// not emitted in meta-data because the installed DTD rejects it.
+    public var reloadable: Bool
+    public var shortDescription: String
+    public var longDescription: String
+    /// Allowed values of an enumeration; `Parameters.enumeration(_:)` checks
+    /// against them and the documentation lists them.
+    public var choices: [String]?
+
+    public init(
+        name: String,
+        type: ParameterType = .string,
+        defaultValue: String? = nil,
+        required: Bool = false,
+        unique: Bool = false,
+        reloadable: Bool = false,
+        shortDescription: String,
+        longDescription: String? = nil,
+        choices: [String]? = nil
+    ) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.required = required
+        self.unique = unique
+        self.reloadable = reloadable
+        self.shortDescription = shortDescription
+        self.longDescription = longDescription ?? shortDescription
+        self.choices = choices
+    }
+
+    /// The long description plus the allowed values, so that users of crm
+    /// and pcs (which only show meta-data) see the choices too.
+    public var documentedDescription: String {
+        guard let choices, !choices.isEmpty else { return longDescription }
+        let sentence = "Allowed values: " + choices.joined(separator: ", ") + "."
+        return longDescription.isEmpty ? sentence : longDescription + "\n\n" + sentence
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class OCFTestsPlaceholder: XCTestCase { func testNothing() {} }
