@@ -1,1 +1,6 @@
-print("hanet-agent")
+import OCF
+import Agents
+
+// One executable for every agent; argv[0] picks it (bridge, bond, vhostnet,
+// hanet-bridge, S20hanet-bridge ...), or `hanet-agent bridge start`.
+AgentRunner.multiCallMain(HanetAgents.all)

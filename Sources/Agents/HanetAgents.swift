@@ -1,0 +1,6 @@
+import OCF
+
+/// The agents this package ships, in the order `usage` lists them.
+public enum HanetAgents {
+    public static var all: [any ResourceAgent.Type] { [BridgeAgent.self] }
+}

@@ -1,0 +1,82 @@
+import Glibc
+
+/// A small `key=value` record under HA_RSCTMP (default /run/resource-agents).
+///
+/// Agents record what they created (a bridge, an attachment) so that stop
+/// undoes exactly that and nothing else. HA_RSCTMP is a tmpfs: a reboot
+/// clears the record together with the links it describes. The file is
+/// named from the agent's parameters, not the Pacemaker instance name, so
+/// a renamed or re-created resource still finds it. Writes are atomic
+/// (temp file + fsync + rename): an agent killed halfway leaves the old
+/// record or the new one, never half of one.
+public struct StateFile: Sendable {
+    public let path: String
+
+    public init(directory: String, name: String) {
+        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+        path = directory + "/" + safe + ".state"
+    }
+
+    public func read() -> [String: String] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [:] }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        var values: [String: String] = [:]
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            values[String(line[..<eq])] = String(line[line.index(after: eq)...])
+        }
+        return values
+    }
+
+    public func write(_ values: [String: String]) throws(StateFileError) {
+        try Self.makeDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
+        let text = values.keys.sorted().map { "\($0)=\(values[$0]!)\n" }.joined()
+        let temp = path + ".tmp\(getpid())"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StateFileError(path: temp, errno: errno) }
+        var ok = true
+        text.utf8CString.withUnsafeBytes { buffer in
+            let count = buffer.count - 1 // without the NUL
+            ok = Glibc.write(fd, buffer.baseAddress, count) == count
+        }
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(temp, path) == 0 else {
+            let code = errno
+            unlink(temp)
+            throw StateFileError(path: path, errno: code)
+        }
+    }
+
+    public func update(_ change: (inout [String: String]) -> Void) throws(StateFileError) {
+        var values = read()
+        change(&values)
+        if values.isEmpty { remove() } else { try write(values) }
+    }
+
+    public func remove() { unlink(path) }
+
+    static func makeDirectory(_ path: String) throws(StateFileError) {
+        guard !path.isEmpty else { return }
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
+        if errno == ENOENT {
+            try makeDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
+            if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
+        }
+        throw StateFileError(path: path, errno: errno)
+    }
+}
+
+public struct StateFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let errno: Int32
+    public var description: String { "cannot write state file \(path): \(String(cString: strerror(errno)))" }
+}
