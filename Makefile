@@ -1,7 +1,12 @@
 # hanet: the two commands a newcomer needs are `make demo` and `make test`.
 PREFIX ?= /usr
 DESTDIR ?=
-OCF_ROOT ?= $(PREFIX)/lib/ocf
+# Pacemaker looks here whatever PREFIX is.
+OCF_ROOT ?= /usr/lib/ocf
+SYSCONFDIR ?= /etc
+LIBEXECDIR ?= $(PREFIX)/lib/hanet
+MANDIR ?= $(PREFIX)/share/man
+AGENTS = bridge
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN = .build/release
@@ -35,6 +40,29 @@ test-netns: deps
 	HANET_TIERS=netns bash scripts/test.sh
 test-vm: deps
 	HANET_TIERS=vm bash scripts/test.sh
+
+## Regenerate man/ from the agents' meta-data (a test fails when it is stale).
+man: build
+	.build/debug/hanet man --write man
+
+## Agents, LSB links, the CLI and man pages; honours DESTDIR and PREFIX.
+install: release
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(OCF_ROOT)/resource.d/hanet $(DESTDIR)$(SYSCONFDIR)/init.d \
+	  $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANDIR)/man7
+	install -m 0755 $(BIN)/hanet-agent $(DESTDIR)$(LIBEXECDIR)/hanet-agent
+	install -m 0755 $(BIN)/hanet $(DESTDIR)$(PREFIX)/sbin/hanet
+	for a in $(AGENTS); do \
+	  ln -sfn $(LIBEXECDIR)/hanet-agent $(DESTDIR)$(OCF_ROOT)/resource.d/hanet/$$a; \
+	  ln -sfn $(LIBEXECDIR)/hanet-agent $(DESTDIR)$(SYSCONFDIR)/init.d/hanet-$$a; \
+	done
+	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+
+uninstall:
+	for a in $(AGENTS); do rm -f $(DESTDIR)$(OCF_ROOT)/resource.d/hanet/$$a $(DESTDIR)$(SYSCONFDIR)/init.d/hanet-$$a; done
+	rmdir $(DESTDIR)$(OCF_ROOT)/resource.d/hanet 2>/dev/null || true
+	rm -f $(DESTDIR)$(LIBEXECDIR)/hanet-agent $(DESTDIR)$(PREFIX)/sbin/hanet
+	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
+	for m in man/*.7; do rm -f $(DESTDIR)$(MANDIR)/man7/$$(basename $$m); done
 
 clean:
 	rm -rf .build .vm out

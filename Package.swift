@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "OCF"),
         .target(name: "Agents", dependencies: ["OCF", "Links", "Firewall", "Netlink"]),
         .executableTarget(name: "hanet-agent", dependencies: ["Agents"]),
-        .executableTarget(name: "hanet", dependencies: ["Links", "Netlink"]),
+        .executableTarget(name: "hanet", dependencies: ["Agents", "OCF", "Links", "Netlink", "Firewall"]),
 
         .target(name: "TestSupport", dependencies: ["Netlink", "Links"], path: "Tests/TestSupport"),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "TestSupport"]),

@@ -11,6 +11,7 @@ commands:
   demo                 build a throwaway lab (bridge, uplink, Xen guest ports) and show it
   links [--netns NS]   list links with kind, state, master and guest-port role
   watch [--netns NS]   print link, bond failover and slave state changes as they happen
+  man [--write DIR]    print (or write) the agents' man pages, generated from their meta-data
   help                 this text
 """
 
@@ -36,6 +37,8 @@ case "links"?:
     exit(LinksCommand.run(namespace: namespace(from: arguments)))
 case "watch"?:
     exit(WatchCommand.run(namespace: namespace(from: arguments)))
+case "man"?:
+    exit(ManCommand.run(arguments))
 case "help"?, "--help"?, "-h"?, nil:
     print(usage)
     exit(arguments.isEmpty ? 2 : 0)

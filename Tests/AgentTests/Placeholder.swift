@@ -1,2 +1,0 @@
-import XCTest
-final class AgentTestsPlaceholder: XCTestCase { func testNothing() {} }
