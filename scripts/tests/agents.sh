@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Tier "agents": the installed agents under Pacemaker's own tools.
+#
+# `make install DESTDIR=...` into a scratch root, then, inside a throwaway
+# mount + network namespace where that root's OCF directory is bind-mounted
+# at /usr/lib/ocf/resource.d/hanet: ocf-tester, crm_resource --force-*,
+# meta-data as the hacluster user, LSB mode through /etc/init.d links, and
+# strace proving no child process. Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+if [ -z "${HANET_IN_SANDBOX:-}" ]; then
+  STAGE=$(mktemp -d /tmp/hanet-agents-tier.XXXXXX)
+  trap 'rm -rf "$STAGE"' EXIT
+  make -s install DESTDIR="$STAGE" >"$STAGE.install.log" 2>&1 || { cat "$STAGE.install.log"; echo "0 passed, 1 failed"; exit 1; }
+  rm -f "$STAGE.install.log"
+  # Private mounts and network: nothing here touches the host's OCF dir or links.
+  exec unshare --mount --net --propagation private env HANET_IN_SANDBOX=1 STAGE="$STAGE" bash "$0"
+fi
+
+mount --bind "$STAGE/usr/lib/ocf/resource.d/hanet" /usr/lib/ocf/resource.d/hanet 2>/dev/null || {
+  mkdir -p /usr/lib/ocf/resource.d/hanet && mount --bind "$STAGE/usr/lib/ocf/resource.d/hanet" /usr/lib/ocf/resource.d/hanet; }
+mount --bind "$STAGE/usr/lib/hanet" /usr/lib/hanet 2>/dev/null || {
+  mkdir -p /usr/lib/hanet && mount --bind "$STAGE/usr/lib/hanet" /usr/lib/hanet; }
+ip link set lo up
+RA=/usr/lib/ocf/resource.d/hanet
+PASS=0 FAIL=0
+check() { # description, command...
+  local what=$1; shift
+  if out=$("$@" 2>&1); then PASS=$((PASS + 1)); echo "ok   $what"
+  else FAIL=$((FAIL + 1)); echo "FAIL $what"; echo "$out" | tail -15 | sed 's/^/     /'; fi
+}
+rc_is() { # expected, command...
+  local want=$1; shift
+  "$@" >/tmp/hanet-rc.out 2>&1; local got=$?
+  [ "$got" = "$want" ] || { echo "exit $got, expected $want"; cat /tmp/hanet-rc.out; return 1; }
+}
+
+# --- meta-data: no parameters, no root, writes nothing ----------------------
+for a in bridge; do
+  check "$a meta-data as hacluster (cwd /var/lib/pacemaker/cores, LC_ALL=C) is valid against ra-api-1.dtd and metadata.rng" bash -c "
+    cd /var/lib/pacemaker/cores && env -i LC_ALL=C HA_RSCTMP=/tmp/hanet-never-made setpriv --reuid=hacluster --regid=haclient --clear-groups $RA/$a meta-data > /tmp/md.xml &&
+    xmllint --noout --dtdvalid /usr/share/resource-agents/ra-api-1.dtd /tmp/md.xml &&
+    xmllint --noout --relaxng /usr/share/resource-agents/metadata.rng /tmp/md.xml &&
+    grep -q '<version>1.1</version>' /tmp/md.xml && [ ! -e /tmp/hanet-never-made ]"
+  check "$a usage as hacluster exits 0" bash -c "env -i setpriv --reuid=hacluster --regid=haclient --clear-groups $RA/$a usage | grep -q start"
+  check "$a unknown action exits 3 (OCF_ERR_UNIMPLEMENTED)" rc_is 3 env OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=br0 $RA/$a frobnicate
+  check "$a start as non-root exits 4 (OCF_ERR_PERM)" rc_is 4 env -i OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=br0 setpriv --reuid=hacluster --regid=haclient --clear-groups $RA/$a start
+done
+
+# --- bridge under ocf-tester and crm_resource --------------------------------
+ip link add up0 type veth peer name up0p && ip link set up0p up
+check "ocf-tester passes ocf:hanet:bridge" bash -c "ocf-tester -n br-test -o bridge=xenbr1 -o uplink=up0 -o arp=off -o multicast=off $RA/bridge 2>&1 | tee /dev/stderr | grep -q 'passed all tests'"
+CRM=(crm_resource --class ocf --provider hanet --agent bridge --option bridge=xenbr1 --option uplink=up0 --option forward_delay=0)
+check "crm_resource --validate" rc_is 0 "${CRM[@]}" --validate
+check "crm_resource --force-check before start: not running (7)" rc_is 7 "${CRM[@]}" --force-check
+check "crm_resource --force-start" rc_is 0 "${CRM[@]}" --force-start
+check "bridge exists with its uplink after force-start" bash -c "ip -j link show up0 | grep -q '\"master\":\"xenbr1\"'"
+check "crm_resource --force-check after start: running (0)" rc_is 0 "${CRM[@]}" --force-check
+check "crm_resource --force-stop" rc_is 0 "${CRM[@]}" --force-stop
+check "crm_resource --force-check after stop: not running (7)" rc_is 7 "${CRM[@]}" --force-check
+check "bridge removed by stop" bash -c "! ip link show xenbr1 2>/dev/null"
+check "crm_resource --validate with a bad parameter: 6 and the reason" bash -c "
+  crm_resource --class ocf --provider hanet --agent bridge --option bridge=xenbr1 --option mtu=12 --validate > /tmp/v.out 2>&1; rc=\$?
+  cat /tmp/v.out; [ \$rc = 6 ] && grep -q \"parameter 'mtu'\" /tmp/v.out"
+
+# --- LSB mode: /etc/init.d link + /etc/default style config -----------------
+mkdir -p /tmp/hanet-lsb && printf 'bridge=xenbr2\nuplink=up0\n# seed 000 flags\narp=off\nmulticast=off\n' > /tmp/hanet-lsb/bridge.conf
+LSB=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HANET_CONFIG=/tmp/hanet-lsb/bridge.conf HA_RSCTMP=/tmp/hanet-lsb/run "$STAGE/etc/init.d/hanet-bridge")
+check "LSB status before start: 3 (stopped)" rc_is 3 "${LSB[@]}" status
+check "LSB start" rc_is 0 "${LSB[@]}" start
+check "LSB status: 0 (running)" rc_is 0 "${LSB[@]}" status
+check "LSB restart" rc_is 0 "${LSB[@]}" restart
+check "LSB stop" rc_is 0 "${LSB[@]}" stop
+check "LSB status after stop: 3" rc_is 3 "${LSB[@]}" status
+check "LSB stop again: 0" rc_is 0 "${LSB[@]}" stop
+
+# --- no child processes ------------------------------------------------------
+OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=up0 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf $RA/bridge start >/dev/null 2>&1
+for action in start monitor stop; do
+  check "bridge $action runs exactly one execve (no child process)" bash -c "
+    OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=up0 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf \
+      strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o /tmp/st.txt $RA/bridge $action; 
+    n=\$(grep -c 'execve(' /tmp/st.txt); c=\$(grep -cE 'clone|fork' /tmp/st.txt); echo \"execve=\$n clone/fork=\$c\"; cat /tmp/st.txt | head -5; [ \$n = 1 ] && [ \$c = 0 ]"
+done
+
+echo
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
