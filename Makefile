@@ -24,7 +24,8 @@ build: deps
 
 ## Agents are built with the static Swift stdlib: Pacemaker starts them every few seconds.
 release: deps
-	$(SWIFT) build $(RELEASE_FLAGS)
+	$(SWIFT) build $(RELEASE_FLAGS) --product hanet-agent
+	$(SWIFT) build $(RELEASE_FLAGS) --product hanet
 
 ## The main job: install, build, and run the demonstration.
 demo: release
