@@ -10,8 +10,10 @@ public struct Parameters: Hashable, Sendable {
     public let specs: [ParameterSpec]
 
     /// Names the runtime itself understands in any agent: resource-agents'
-    /// tracing switches, which administrators set as instance attributes.
-    public static let runtimeParameterNames: Set<String> = ["trace_ra", "trace_file"]
+    /// tracing switches, which administrators set as instance attributes,
+    /// and `crm_feature_set`, which Pacemaker adds to every call
+    /// (OCF_RESKEY_crm_feature_set; seen from crm_resource --force-*).
+    public static let runtimeParameterNames: Set<String> = ["trace_ra", "trace_file", "crm_feature_set"]
 
     public init(values: [String: String], specs: [ParameterSpec]) {
         self.values = values

@@ -90,7 +90,7 @@ final class ParametersTests: XCTestCase {
     }
 
     func testUnknownAndMissing() {
-        let p = parameters(["bogus": "1", "another": "", "trace_ra": "1", "trace_file": "/tmp/t"])
+        let p = parameters(["bogus": "1", "another": "", "trace_ra": "1", "trace_file": "/tmp/t", "crm_feature_set": "3.16.2"])
         XCTAssertEqual(p.unknownNames, ["another", "bogus"])
         XCTAssertEqual(p.missingRequiredNames, ["name"])
         XCTAssertEqual(parameters(["name": "x"]).missingRequiredNames, [])
