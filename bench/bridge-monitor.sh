@@ -16,7 +16,9 @@ NS=hanet-bench-$$
 cleanup() { ip netns del "$NS" 2>/dev/null || true; rm -rf "$STAGE"; }
 trap cleanup EXIT
 make -s install DESTDIR="$STAGE" >/dev/null
-HANET="$STAGE/usr/lib/ocf/resource.d/hanet/bridge"
+# The installed links point at /usr/lib/hanet/hanet-agent; link the staged copy the same way.
+mkdir -p "$STAGE/ra" && ln -s "$STAGE/usr/lib/hanet/hanet-agent" "$STAGE/ra/bridge"
+HANET="$STAGE/ra/bridge"
 IFB=/usr/lib/ocf/resource.d/heartbeat/iface-bridge
 ip netns add "$NS"
 ip netns exec "$NS" sh -ec 'ip link add bond0 type veth peer name sw0; ip link set sw0 up'
