@@ -15,6 +15,8 @@ PKGS=(
   qemu-system-x86 linux-image-amd64 busybox-static
   # benchmarks and packaging
   hyperfine lintian dpkg-dev fakeroot
+  # the peers we measure against (iface-bridge needs brctl)
+  bridge-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do
