@@ -23,8 +23,9 @@ IFB=/usr/lib/ocf/resource.d/heartbeat/iface-bridge
 ip netns add "$NS"
 ip netns exec "$NS" sh -ec 'ip link add bond0 type veth peer name sw0; ip link set sw0 up'
 ENV=(env OCF_ROOT=/usr/lib/ocf HA_RSCTMP="$STAGE/run" OCF_RESOURCE_INSTANCE=xenbr1 OCF_RESKEY_CRM_meta_interval=10000)
+# iface-bridge first (it cannot adopt a bridge); hanet adopts it.
+ip netns exec "$NS" "${ENV[@]}" OCF_RESKEY_bridge_name=xenbr1 OCF_RESKEY_bridge_slaves=bond0 "$IFB" start >/dev/null 2>&1
 ip netns exec "$NS" "${ENV[@]}" OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=bond0 "$HANET" start
-ip netns exec "$NS" "${ENV[@]}" OCF_RESKEY_bridge_name=xenbr1 OCF_RESKEY_bridge_slaves=bond0 "$IFB" start >/dev/null 2>&1 || true
 HANET_CMD="ip netns exec $NS ${ENV[*]} OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=bond0 $HANET monitor"
 IFB_CMD="ip netns exec $NS ${ENV[*]} OCF_RESKEY_bridge_name=xenbr1 OCF_RESKEY_bridge_slaves=bond0 $IFB monitor"
 # Both must agree that the bridge is running before we time them.
