@@ -26,31 +26,41 @@ ENV=(env OCF_ROOT=/usr/lib/ocf HA_RSCTMP="$STAGE/run" OCF_RESOURCE_INSTANCE=xenb
 # iface-bridge first (it cannot adopt a bridge); hanet adopts it.
 ip netns exec "$NS" "${ENV[@]}" OCF_RESKEY_bridge_name=xenbr1 OCF_RESKEY_bridge_slaves=bond0 "$IFB" start >/dev/null 2>&1
 ip netns exec "$NS" "${ENV[@]}" OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=bond0 "$HANET" start
-HANET_CMD="ip netns exec $NS ${ENV[*]} OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=bond0 $HANET monitor"
-IFB_CMD="ip netns exec $NS ${ENV[*]} OCF_RESKEY_bridge_name=xenbr1 OCF_RESKEY_bridge_slaves=bond0 $IFB monitor"
+COMMON=(OCF_ROOT=/usr/lib/ocf HA_RSCTMP="$STAGE/run" OCF_RESOURCE_INSTANCE=xenbr1 OCF_RESKEY_CRM_meta_interval=10000)
+HANET_ENV=("${COMMON[@]}" OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=bond0)
+IFB_ENV=("${COMMON[@]}" OCF_RESKEY_bridge_name=xenbr1 OCF_RESKEY_bridge_slaves=bond0)
 # Both must agree that the bridge is running before we time them.
-$HANET_CMD && $IFB_CMD || { echo "an agent does not report the bridge as running"; exit 1; }
-BASE_CMD="ip netns exec $NS /bin/true"
+env "${HANET_ENV[@]}" ip netns exec "$NS" "$HANET" monitor && env "${IFB_ENV[@]}" ip netns exec "$NS" "$IFB" monitor ||
+  { echo "an agent does not report the bridge as running"; exit 1; }
 
-children() { # command -> execve count minus the agent's own exec and ip netns exec's
-  strace -f -qq -e trace=execve -o "$STAGE/st" $1 >/dev/null 2>&1 || true
-  echo $(( $(grep -c 'execve(' "$STAGE/st") - 2 ))
+# Successful execve calls, minus `ip netns exec` itself: the agent's own
+# exec plus every child it starts.
+execs() { # env-array-name, command...
+  local -n vars=$1; shift
+  env "${vars[@]}" strace -f -qq -e trace=execve -o "$STAGE/st" ip netns exec "$NS" "$@" >/dev/null 2>&1 || true
+  echo $(( $(grep -E 'execve\(' "$STAGE/st" | grep -c '= 0$') - 1 ))
 }
-hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$STAGE/h.json" \
-  -n "ip netns exec true (baseline)" "$BASE_CMD" \
-  -n "ocf:hanet:bridge monitor" "$HANET_CMD" \
-  -n "ocf:heartbeat:iface-bridge monitor" "$IFB_CMD" >/dev/null
-python3 - "$STAGE/h.json" "$(children "$BASE_CMD")" "$(children "$HANET_CMD")" "$(children "$IFB_CMD")" "$RUNS" <<'PY'
+time_it() { # name, env-array-name, json, command...
+  local name=$1 vars=$2 json=$3; shift 3
+  local -n v=$vars
+  env "${v[@]}" hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$json" -n "$name" "ip netns exec $NS $*" >/dev/null 2>&1
+}
+NONE=()
+time_it "ip netns exec true (baseline)" NONE "$STAGE/0.json" /bin/true
+time_it "ocf:hanet:bridge monitor" HANET_ENV "$STAGE/1.json" "$HANET" monitor
+time_it "ocf:heartbeat:iface-bridge monitor" IFB_ENV "$STAGE/2.json" "$IFB" monitor
+K0=$(execs NONE /bin/true); K1=$(execs HANET_ENV "$HANET" monitor); K2=$(execs IFB_ENV "$IFB" monitor)
+python3 - "$STAGE" "$K0" "$K1" "$K2" "$RUNS" <<'PY'
 import json, sys
-data = json.load(open(sys.argv[1]))["results"]
-kids = [int(sys.argv[2]) + 1, int(sys.argv[3]), int(sys.argv[4])]  # baseline: true itself is the exec
+data = [json.load(open(f"{sys.argv[1]}/{i}.json"))["results"][0] for i in range(3)]
+kids = [int(sys.argv[2]) - 1, int(sys.argv[3]) - 1, int(sys.argv[4]) - 1]  # minus the agent's own exec
 base = sorted(data[0]["times"])[len(data[0]["times"]) // 2] * 1000
 print("| agent | median wall (ms) | median minus `ip netns exec` (ms) | min (ms) | child processes |")
 print("|---|---:|---:|---:|---:|")
 meds = []
 for r, k in zip(data, kids):
     t = sorted(r["times"]); med = t[len(t) // 2] * 1000; meds.append(med)
-    print(f"| {r['command']} | {med:.2f} | {med - base:.2f} | {t[0]*1000:.2f} | {k if r is not data[0] else '-'} |")
+        print(f"| {r['command']} | {med:.2f} | {med - base:.2f} | {t[0]*1000:.2f} | {k if r is not data[0] else '-'} |")
 print()
 print(f"iface-bridge / hanet (net of the netns exec baseline): {(meds[2]-base)/max(meds[1]-base,1e-6):.1f}x; runs per command: {sys.argv[5]}")
 PY
