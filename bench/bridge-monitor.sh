@@ -60,7 +60,7 @@ print("|---|---:|---:|---:|---:|")
 meds = []
 for r, k in zip(data, kids):
     t = sorted(r["times"]); med = t[len(t) // 2] * 1000; meds.append(med)
-        print(f"| {r['command']} | {med:.2f} | {med - base:.2f} | {t[0]*1000:.2f} | {k if r is not data[0] else '-'} |")
+    print(f"| {r['command']} | {med:.2f} | {med - base:.2f} | {t[0]*1000:.2f} | {k if r is not data[0] else '-'} |")
 print()
 print(f"iface-bridge / hanet (net of the netns exec baseline): {(meds[2]-base)/max(meds[1]-base,1e-6):.1f}x; runs per command: {sys.argv[5]}")
 PY

@@ -12,7 +12,7 @@ PKGS=(
   # Pacemaker / OCF tooling
   pacemaker pacemaker-cli-utils corosync resource-agents crmsh libxml2-utils
   # VM tier: a stock Debian kernel run under qemu (software emulation)
-  qemu-system-x86 linux-image-amd64 busybox-static
+  qemu-system-x86 linux-image-amd64 busybox-static xz-utils zstd
   # benchmarks and packaging
   hyperfine lintian dpkg-dev fakeroot
   # the peers we measure against (iface-bridge needs brctl)

@@ -6,7 +6,7 @@ import Glibc
 public enum VMTier {
     public static func require() throws {
         guard getenv("HANET_IN_VM") != nil else {
-            throw XCTSkip("VM tier: runs inside the qemu VM with a real bonding driver (make test-vm / scripts/vm/run-tests)")
+            throw XCTSkip("VM tier: runs inside the qemu VM with a real bonding driver (make test-vm, or scripts/vm/run --env HANET_IN_VM=1 -- <test binary> VMTests.<Class>)")
         }
         try TestNamespace.requireRoot()
     }
