@@ -12,10 +12,16 @@ public struct GuestBlockPolicy: Hashable, Sendable {
     /// Ports never blocked even if they match `guestPorts` (dom0's `vif0.0`).
     public var exemptPorts: [PortPattern]
 
+    /// Duplicates are dropped (first one wins), so `vif* vif*` and `vif*`
+    /// are the same policy, with the same owner tag and the same rules.
     public init(bridges: [InterfaceName], guestPorts: [PortPattern], exemptPorts: [PortPattern] = []) {
-        self.bridges = bridges
-        self.guestPorts = guestPorts
-        self.exemptPorts = exemptPorts
+        func unique<T: Hashable>(_ items: [T]) -> [T] {
+            var seen = Set<T>()
+            return items.filter { seen.insert($0).inserted }
+        }
+        self.bridges = unique(bridges)
+        self.guestPorts = unique(guestPorts)
+        self.exemptPorts = unique(exemptPorts)
     }
 
     /// A short name derived from the parameters (not the Pacemaker instance

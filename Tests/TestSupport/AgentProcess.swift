@@ -56,6 +56,9 @@ public struct AgentProcess {
         return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
+    /// The agent link itself, for tools such as ocf-tester that take a path.
+    public var linkPathForTools: String { linkPath }
+
     public func stateFiles() -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: stateDirectory)) ?? []
     }

@@ -1,0 +1,81 @@
+import CIPTC
+
+/// One legacy arp_tables rule: interface matches and a standard target.
+///
+/// In arp_tables' FORWARD chain (reached only through br_netfilter, with
+/// `bridge-nf-call-arptables` = 1) the in and out devices are the bridge
+/// PORTS, not the bridge: `br_nf_forward_arp` passes the `NF_BR_FORWARD`
+/// hook's devices on. So `-i vif+` matches ARP a guest sends and `-o vif+`
+/// ARP sent to it. arp_tables has no match extensions, so unlike the
+/// iptables rules these cannot be scoped to one bridge.
+public struct ARPTablesRule: Hashable, Sendable, CustomStringConvertible {
+    public var inInterface: IPTablesRule.Interface?
+    public var outInterface: IPTablesRule.Interface?
+    public var target: IPTablesRule.Target
+
+    public init(inInterface: IPTablesRule.Interface? = nil, outInterface: IPTablesRule.Interface? = nil,
+                target: IPTablesRule.Target) {
+        self.inInterface = inInterface
+        self.outInterface = outInterface
+        self.target = target
+    }
+
+    /// `arptables -S` spelling: `-i vif+ -j DROP`.
+    public var description: String {
+        var words: [String] = []
+        if let inInterface { words += ["-i", inInterface.description] }
+        if let outInterface { words += ["-o", outInterface.description] }
+        words += ["-j", target.label]
+        return words.joined(separator: " ")
+    }
+
+    /// The kernel form of the entry (`arpt_entry` + `xt_standard_target`),
+    /// exactly as `arptables-legacy` sends it. A jump's verdict is the byte
+    /// offset of the chain, filled in when the table is laid out.
+    func encoded(jumpOffset: Int32 = 0) -> [UInt8] {
+        let layout = ARPTablesRule.Layout.self
+        var bytes = [UInt8](repeating: 0, count: layout.entrySize + IPTablesRuleBuffer.standardTargetSize)
+        if let encoded = inInterface?.encoded {
+            bytes.replaceSubrange(layout.inInterface..<layout.inInterface + 16, with: encoded.name)
+            bytes.replaceSubrange(layout.inInterfaceMask..<layout.inInterfaceMask + 16, with: encoded.mask)
+        }
+        if let encoded = outInterface?.encoded {
+            bytes.replaceSubrange(layout.outInterface..<layout.outInterface + 16, with: encoded.name)
+            bytes.replaceSubrange(layout.outInterfaceMask..<layout.outInterfaceMask + 16, with: encoded.mask)
+        }
+        Self.store(UInt16(layout.entrySize), in: &bytes, at: layout.targetOffset)
+        Self.store(UInt16(bytes.count), in: &bytes, at: layout.nextOffset)
+        Self.store(UInt16(IPTablesRuleBuffer.standardTargetSize), in: &bytes, at: layout.entrySize)
+        let verdict = target.verdict ?? jumpOffset
+        Self.store(UInt32(bitPattern: verdict), in: &bytes, at: layout.entrySize + IPTablesRuleBuffer.headerSize)
+        return bytes
+    }
+
+    static func store<T: FixedWidthInteger>(_ value: T, in bytes: inout [UInt8], at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { raw in
+            for (index, byte) in raw.enumerated() { bytes[offset + index] = byte }
+        }
+    }
+
+    static func load<T: FixedWidthInteger>(_: T.Type, from bytes: [UInt8], at offset: Int) -> T {
+        var value = T.zero
+        withUnsafeMutableBytes(of: &value) { raw in
+            for index in 0..<raw.count { raw[index] = bytes[offset + index] }
+        }
+        return T(littleEndian: value)
+    }
+
+    /// Offsets in `struct arpt_entry` (from the uapi struct, not literals).
+    enum Layout {
+        /// `sizeof(struct arpt_entry)`: 192 on x86_64.
+        static let entrySize = MemoryLayout<arpt_entry>.size
+        static let inInterface = MemoryLayout<arpt_arp>.offset(of: \arpt_arp.iniface)!
+        static let outInterface = MemoryLayout<arpt_arp>.offset(of: \arpt_arp.outiface)!
+        static let inInterfaceMask = MemoryLayout<arpt_arp>.offset(of: \arpt_arp.iniface_mask)!
+        static let outInterfaceMask = MemoryLayout<arpt_arp>.offset(of: \arpt_arp.outiface_mask)!
+        static let targetOffset = MemoryLayout<arpt_entry>.offset(of: \arpt_entry.target_offset)!
+        static let nextOffset = MemoryLayout<arpt_entry>.offset(of: \arpt_entry.next_offset)!
+        static let comefrom = MemoryLayout<arpt_entry>.offset(of: \arpt_entry.comefrom)!
+        static let counters = MemoryLayout<arpt_entry>.offset(of: \arpt_entry.counters)!
+    }
+}

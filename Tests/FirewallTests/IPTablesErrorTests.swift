@@ -1,0 +1,27 @@
+@testable import Firewall
+import Glibc
+import XCTest
+
+final class IPTablesErrorTests: XCTestCase {
+    func testDescriptionNamesStepTableObjectReasonAndErrno() {
+        let error = IPTablesError(operation: "iptc_commit", table: "ip6 filter", object: "HANET-1a2b3c4d", errno: EAGAIN,
+                                  message: "Resource temporarily unavailable")
+        XCTAssertEqual(error.description, "iptc_commit ip6 filter HANET-1a2b3c4d: Resource temporarily unavailable (EAGAIN)")
+    }
+
+    func testFallsBackToStrerrorWithoutMessage() {
+        let error = IPTablesError(operation: "flock", object: "/run/xtables.lock", errno: EBADF)
+        XCTAssertEqual(error.description, "flock /run/xtables.lock: Bad file descriptor (EBADF)")
+    }
+
+    func testVersionErrorHasNoErrnoSuffix() {
+        let error = IPTablesError(operation: "iptc_init", table: "ip4 filter", errno: 0, message: "Incompatible with this kernel")
+        XCTAssertEqual(error.description, "iptc_init ip4 filter: Incompatible with this kernel")
+    }
+
+    func testLibiptcStrerrorIsCarried() {
+        // iptc_strerror maps errno per function; for an unknown context it falls back to strerror.
+        XCTAssertFalse(IPTablesIPv4.strerror(ENOENT).isEmpty)
+        XCTAssertFalse(IPTablesIPv6.strerror(EEXIST).isEmpty)
+    }
+}

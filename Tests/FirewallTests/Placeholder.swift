@@ -1,2 +1,0 @@
-import XCTest
-final class FirewallTestsPlaceholder: XCTestCase { func testNothing() {} }

@@ -1,0 +1,169 @@
+import XCTest
+import Glibc
+import Links
+import Netlink
+import TestSupport
+
+/// ocf:hanet:bond on a real bonding driver, as Pacemaker runs it.
+final class BondAgentVMTests: XCTestCase {
+    private var ns: TestNamespace!
+    private var agent: AgentProcess!
+    private var links: LinkManager!
+
+    override func setUpWithError() throws {
+        try VMTier.require()
+        ns = try TestNamespace("bondagent")
+        agent = try AgentProcess(agent: "bond", namespace: ns)
+        links = try LinkManager(namespace: .named(ns.name))
+        // e1/e2 are the NICs, p1/p2 the switch ports; e2 starts down, e1 up.
+        try ns.sh("""
+            ip link add e1 type veth peer name p1; ip link add e2 type veth peer name p2
+            ip link set p1 up; ip link set p2 up; ip link set e1 up
+            """)
+    }
+
+    override func tearDown() {
+        links = nil
+        ns?.remove()
+    }
+
+    private func monitor(level: Int = 0) -> AgentProcess.Result {
+        agent.run("monitor", params, environment: ["OCF_CHECK_LEVEL": String(level), "OCF_RESKEY_CRM_meta_interval": "10000"])
+    }
+    private var params = ["bond": "bond0", "slaves": "e1 e2", "mode": "active-backup", "miimon": "100",
+                          "mac": "fe:ff:ff:ff:ff:ff", "arp": "off", "multicast": "off"]
+
+    func testActiveBackupLifecycleDegradedFailedAndStopRestoresSlaves() throws {
+        XCTAssertEqual(agent.run("monitor", params).status, 7, "probe")
+        let start = agent.run("start", params)
+        XCTAssertEqual(start.status, 0, "\(start)")
+        XCTAssertEqual(monitor().status, 0)
+        let bond = try XCTUnwrap(try links.link(named: "bond0"))
+        XCTAssertEqual(bond.kind?.bond?.mode, .activeBackup)
+        XCTAssertEqual(bond.mac, "fe:ff:ff:ff:ff:ff")
+        XCTAssertTrue(bond.flags.contains(.noARP))
+        XCTAssertEqual(agent.run("start", params).status, 0, "idempotent")
+
+        let active = try XCTUnwrap(bond.kind?.bond?.activeSlaveIndex)
+        let activeName = try XCTUnwrap(try links.link(index: active)).name
+        let activePeer: InterfaceName = activeName == "e1" ? "p1" : "p2"
+        let otherPeer: InterfaceName = activeName == "e1" ? "p2" : "p1"
+        try links.setUp(activePeer, false)  // pull the active slave's cable
+        let failedOver = try VMTier.waitUntil(timeoutSeconds: 3) {
+            (try links.link(named: "bond0")?.kind?.bond?.activeSlaveIndex).map { $0 != active } ?? false
+        }
+        XCTAssertNotNil(failedOver, "kernel failover")
+        let degraded = monitor()
+        XCTAssertEqual(degraded.status, 190, "\(degraded)")
+        var noDegraded = params
+        noDegraded["degraded"] = "false"
+        XCTAssertEqual(agent.run("monitor", noDegraded).status, 0, "degraded=false reports 0")
+
+        try links.setUp(otherPeer, false)  // both cables out
+        XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 3) { self.monitor().status == 1 })
+        let failed = monitor()
+        XCTAssertEqual(failed.status, 1)
+        XCTAssertTrue(failed.exitReason?.contains("no slave has link") == true, "\(failed)")
+
+        try links.setUp(activePeer, true)
+        try links.setUp(otherPeer, true)
+        XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 3) { self.monitor().status == 0 }, "links back: 0")
+
+        XCTAssertEqual(agent.run("stop", params).status, 0)
+        XCTAssertNil(try links.link(named: "bond0"))
+        let e1 = try XCTUnwrap(try links.link(named: "e1")), e2 = try XCTUnwrap(try links.link(named: "e2"))
+        XCTAssertNil(e1.masterIndex)
+        XCTAssertTrue(e1.isUp, "e1 was up before start")
+        XCTAssertFalse(e2.isUp, "e2 was down before start")
+        XCTAssertEqual(agent.run("stop", params).status, 0)
+        XCTAssertEqual(agent.run("monitor", params).status, 7)
+    }
+
+    func testLACPWithVLANsUnderABridgeAgentLevel10() throws {
+        let far = try TestNamespace("lacpfar")
+        defer { far.remove() }
+        try ns.sh("ip link del e1; ip link del e2")
+        try ns.exec(["sh", "-ec", "ip link add e1 type veth peer name f1 netns \(far.name); ip link add e2 type veth peer name f2 netns \(far.name)"], must: true)
+        try far.sh("ip link add bond0 type bond mode 802.3ad miimon 100 lacp_rate fast; ip link set f1 master bond0; ip link set f2 master bond0; ip link set bond0 up")
+        var p = params
+        p["mode"] = "802.3ad"; p["lacp_rate"] = "fast"; p["xmit_hash_policy"] = "layer3+4"; p["vlans"] = "10,20"
+        p["arp"] = "on"; p["multicast"] = "on"
+        let start = agent.run("start", p)
+        XCTAssertEqual(start.status, 0, "\(start)")
+        let converged = try VMTier.waitUntil(timeoutSeconds: 15, intervalMs: 200) {
+            self.agent.run("monitor", p, environment: ["OCF_CHECK_LEVEL": "10"]).status == 0
+        }
+        XCTAssertNotNil(converged, "level-10 monitor (LACP partner, VLANs): \(agent.run("monitor", p, environment: ["OCF_CHECK_LEVEL": "10"]))")
+        XCTAssertEqual(try links.link(named: "bond0.10")?.kind?.vlan?.id, 10)
+        XCTAssertEqual(try links.link(named: "bond0.20")?.kind?.vlan?.id, 20)
+
+        // Seed 002: bond0.10 is the uplink of its own bridge, through ocf:hanet:bridge.
+        let bridge = try AgentProcess(agent: "bridge", namespace: ns)
+        let br = ["bridge": "vmbr10", "uplink": "bond0.10", "forward_delay": "0"]
+        XCTAssertEqual(bridge.run("start", br).status, 0)
+        XCTAssertEqual(bridge.run("monitor", br).status, 0)
+        XCTAssertEqual(try links.link(named: "bond0.10")?.masterIndex, try links.link(named: "vmbr10")?.index)
+
+        // The far side's bond vanishes: no partner, slaves leave the aggregator.
+        try far.sh("ip link del bond0")
+        let noticed = try VMTier.waitUntil(timeoutSeconds: 10, intervalMs: 200) {
+            self.agent.run("monitor", p, environment: ["OCF_CHECK_LEVEL": "10"]).status != 0
+        }
+        XCTAssertNotNil(noticed, "monitor must notice the lost partner")
+        print("VM: 802.3ad partner loss reported: \(agent.run("monitor", p, environment: ["OCF_CHECK_LEVEL": "10"]).exitReason ?? "-")")
+
+        XCTAssertEqual(bridge.run("stop", br).status, 0)
+        XCTAssertEqual(agent.run("stop", p).status, 0)
+        XCTAssertNil(try links.link(named: "bond0.10"))
+        XCTAssertNil(try links.link(named: "bond0"))
+    }
+
+    func testBalanceALBAndRollbackAfterInjectedFailure() throws {
+        var p = params
+        p["mode"] = "balance-alb"
+        XCTAssertEqual(agent.run("start", p).status, 0)
+        XCTAssertEqual(try links.link(named: "bond0")?.kind?.bond?.mode, .balanceALB)
+        XCTAssertEqual(agent.run("stop", p).status, 0)
+
+        // Injected failure: a foreign link already holds the VLAN's name, so
+        // start fails after creating the bond and enslaving: all rolled back.
+        try ns.sh("ip link add bond0.10 type veth peer name x0")
+        p["vlans"] = "10"
+        let start = agent.run("start", p)
+        XCTAssertEqual(start.status, 1, "\(start)")
+        XCTAssertEqual(start.exitReason, "bond0.10 exists but is not VLAN 10 on bond0")
+        XCTAssertNil(try links.link(named: "bond0"), "bond rolled back")
+        XCTAssertNil(try links.link(named: "e1")?.masterIndex)
+        XCTAssertNotNil(try links.link(named: "bond0.10"), "the foreign link is not ours to delete")
+        XCTAssertEqual(agent.run("stop", p).status, 0)
+    }
+
+    func testAdoptedBondIsLeftInPlaceAndModeRuleReported() throws {
+        try ns.sh("ip link add bond0 type bond mode balance-rr; ip link set e1 down; ip link set e1 master bond0")
+        let validate = agent.run("validate-all", params)
+        XCTAssertEqual(validate.status, 1, "\(validate)")
+        XCTAssertTrue(validate.exitReason?.contains("the mode can only be changed on a bond without slaves") == true, "\(validate)")
+        try ns.sh("ip link set e1 nomaster")
+        XCTAssertEqual(agent.run("start", params).status, 0)
+        XCTAssertEqual(try links.link(named: "bond0")?.kind?.bond?.mode, .activeBackup, "mode set while it had no slaves")
+        XCTAssertEqual(agent.run("stop", params).status, 0)
+        XCTAssertNotNil(try links.link(named: "bond0"), "adopted bond left in place")
+        XCTAssertEqual(agent.run("monitor", params).status, 7, "stopped even though the adopted bond remains")
+    }
+
+    func testOCFTesterAndCrmResourceInsideTheVM() throws {
+        let tester = try ns.exec(["ocf-tester", "-n", "bond-test", "-o", "bond=bond0", "-o", "slaves=e1 e2",
+                                  agent.linkPathForTools])
+        XCTAssertTrue(tester.stdout.contains("passed all tests"), "\(tester)")
+        // crm_resource finds agents only under OCF_ROOT; inside the VM the
+        // root is a throwaway overlay, so the link can go where Pacemaker looks.
+        try Command.must(["mkdir", "-p", "/usr/lib/ocf/resource.d/hanet"])
+        try Command.must(["ln", "-sfn", AgentProcess.buildDirectory + "/hanet-agent", "/usr/lib/ocf/resource.d/hanet/bond"])
+        let crm = ["crm_resource", "--class", "ocf", "--provider", "hanet", "--agent", "bond",
+                   "--option", "bond=bond0", "--option", "slaves=e1 e2"]
+        XCTAssertEqual(try ns.exec(crm + ["--force-start"]).status, 0)
+        XCTAssertEqual(try ns.exec(crm + ["--force-check"]).status, 0)
+        XCTAssertEqual(try ns.exec(crm + ["--force-stop"]).status, 0)
+        XCTAssertEqual(try ns.exec(crm + ["--force-check"]).status, 7)
+    }
+}
