@@ -1,0 +1,166 @@
+import Glibc
+import OCF
+import Links
+import Netlink
+import Firewall
+
+/// The vhostnet agent's logic, usable directly from Swift: block or unblock
+/// every guest port of the configured bridges, and answer "could a guest on
+/// this host reach the network?".
+public final class GuestIsolation {
+    public let configuration: VhostNetConfiguration
+    public let backend: GuestBlockBackend
+    public let backendReason: String
+    private let links: LinkManager
+    private let fdb: BridgeFDB
+    private let registry: GuestMACRegistry
+    private let log: (String) -> Void
+
+    public init(configuration: VhostNetConfiguration, backend: GuestBlockBackend, backendReason: String,
+                links: LinkManager, fdb: BridgeFDB, stateDirectory: String, log: @escaping (String) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.backend = backend
+        self.backendReason = backendReason
+        self.links = links
+        self.fdb = fdb
+        self.registry = GuestMACRegistry(stateDirectory: stateDirectory, policyTag: configuration.policy.ownerTag)
+        self.log = log
+    }
+
+    /// Opens everything in the caller's namespace, choosing the backend.
+    public static func open(_ configuration: VhostNetConfiguration, stateDirectory: String,
+                            log: @escaping (String) -> Void = { _ in }) throws -> GuestIsolation {
+        let selection: GuestBlockBackendChoice.Selection
+        do {
+            selection = try configuration.backend.select()
+        } catch let error as GuestBlockBackendChoice.Unavailable {
+            throw AgentFailure(.errInstalled, error.description)
+        }
+        let connection = try NetlinkConnection(bus: NetlinkConstants.route)
+        return GuestIsolation(configuration: configuration, backend: selection.backend, backendReason: selection.reason,
+                              links: LinkManager(connection: connection), fdb: BridgeFDB(connection: connection),
+                              stateDirectory: stateDirectory, log: log)
+    }
+
+    // MARK: block (stop)
+
+    /// Installs the complete block. Works whether or not the bridges and
+    /// guest ports exist now: rules match port-name patterns, so a guest
+    /// that attaches later is blocked from its first frame.
+    public func block() throws {
+        rememberGuests()
+        try backend.block(configuration.policy)
+        log("guests blocked on \(bridgeList) (\(backend.name); \(backendReason))")
+    }
+
+    // MARK: unblock (start)
+
+    public struct UnblockReport: Equatable, Sendable {
+        public var flushedEntries: Int = 0
+        public var flushedAllOnUplinks = false
+        public var announcedMACs: [MACAddress] = []
+        public var uplinks: [InterfaceName] = []
+    }
+
+    /// Removes the block, then makes the guests reachable at once: stale
+    /// forwarding entries that place guest MACs on the uplink (learned from
+    /// the twin while this host was the standby) are deleted, and each
+    /// known guest MAC is announced out of the uplinks.
+    @discardableResult
+    public func unblock() throws -> UnblockReport {
+        try backend.unblock(configuration.policy)
+        var report = UnblockReport()
+        let all = try links.list()
+        var known = registry.load()
+        for bridgeName in configuration.policy.bridges {
+            guard let bridge = all.first(where: { $0.name == bridgeName && $0.kind?.kernelName == "bridge" }) else {
+                log("bridge \(bridgeName) does not exist: nothing to relearn there")
+                continue
+            }
+            let ports = all.filter { $0.masterIndex == bridge.index }
+            let guestPorts = ports.filter { configuration.policy.isGuest(port: $0.name.value) }
+            let guestIndexes = Set(guestPorts.map(\.index))
+            let uplinks = ports.filter { !guestIndexes.contains($0.index) && !isExempt($0.name.value) }
+            let entries = try fdb.entries(bridgeIndex: bridge.index).filter(\.isDynamic)
+            for entry in entries where guestIndexes.contains(entry.portIndex) {
+                known[entry.mac] = all.first { $0.index == entry.portIndex }?.name.value
+            }
+            // Every current guest port accounted for by a known MAC? Then
+            // remove just those MACs elsewhere; otherwise some guest's MAC
+            // is unknown and only flushing the uplinks' learned entries
+            // guarantees its first inbound frame is not dropped.
+            let portsWithKnownMAC = Set(known.values)
+            let allKnown = guestPorts.allSatisfy { portsWithKnownMAC.contains($0.name.value) }
+            for entry in entries where !guestIndexes.contains(entry.portIndex) {
+                if !allKnown || known[entry.mac] != nil {
+                    try fdb.delete(entry)
+                    report.flushedEntries += 1
+                }
+            }
+            if !allKnown { report.flushedAllOnUplinks = true }
+            report.uplinks += uplinks.map(\.name)
+            let macs = known.keys.filter { !$0.isMulticast }.sorted { $0.description < $1.description }
+            if configuration.announce > 0, !macs.isEmpty {
+                for uplink in uplinks { try announce(macs, via: uplink) }
+                report.announcedMACs = macs
+            }
+        }
+        log("guests unblocked on \(bridgeList): removed \(report.flushedEntries) stale forwarding entr\(report.flushedEntries == 1 ? "y" : "ies")"
+            + (report.flushedAllOnUplinks ? " (all learned uplink entries: some guest MACs unknown)" : "")
+            + ", announced \(report.announcedMACs.count) guest MAC(s) out of \(report.uplinks.map(\.value).joined(separator: " "))")
+        return report
+    }
+
+    private func announce(_ macs: [MACAddress], via uplink: Link) throws {
+        let announcer = try Announcer(interface: uplink.name, index: uplink.index)
+        for round in 0..<configuration.announce {
+            if round > 0 { usleep(useconds_t(configuration.announceIntervalMilliseconds * 1000)) }
+            try announcer.announce(macs)
+        }
+    }
+
+    // MARK: monitor
+
+    public enum State: Equatable, Sendable {
+        /// Guests can reach the network (no block, or an incomplete one).
+        case reachable(String)
+        /// The complete block is in place.
+        case isolated
+    }
+
+    /// 0 unless the complete block is verified: a host whose block vanished
+    /// (ruleset flush, reload, hand edit) must look active to Pacemaker.
+    public func state() throws -> State {
+        switch try backend.inspect(configuration.policy) {
+        case .blocked:
+            return .isolated
+        case .unblocked:
+            rememberGuests()
+            return .reachable("no block installed: guests on \(bridgeList) can reach the network")
+        case .incomplete(let reason):
+            return .reachable("block incomplete (\(reason)): guests on \(bridgeList) may reach the network")
+        }
+    }
+
+    /// Records the guest MACs the bridges have learned on guest ports.
+    public func rememberGuests() {
+        guard let all = try? links.list() else { return }
+        var seen: [MACAddress: String] = [:]
+        for bridgeName in configuration.policy.bridges {
+            guard let bridge = all.first(where: { $0.name == bridgeName }) else { continue }
+            let guestPorts = Dictionary(all.filter { $0.masterIndex == bridge.index && configuration.policy.isGuest(port: $0.name.value) }
+                .map { ($0.index, $0.name.value) }, uniquingKeysWith: { a, _ in a })
+            guard !guestPorts.isEmpty, let entries = try? fdb.entries(bridgeIndex: bridge.index) else { continue }
+            for entry in entries where entry.isDynamic {
+                if let port = guestPorts[entry.portIndex] { seen[entry.mac] = port }
+            }
+        }
+        if !seen.isEmpty { registry.record(seen) }
+    }
+
+    private func isExempt(_ port: String) -> Bool {
+        configuration.policy.exemptPorts.contains { $0.matches(port) }
+    }
+
+    private var bridgeList: String { configuration.policy.bridges.map(\.value).joined(separator: " ") }
+}

@@ -1,0 +1,177 @@
+import Glibc
+import Netlink
+
+/// Guest blocking with nf_tables, spoken natively over NETLINK_NETFILTER.
+///
+/// The backend owns one `bridge`-family table per policy, named from the
+/// policy's owner tag (`hanet_<tag>`), and never reads, flushes or changes
+/// anything else. Each call is one kernel transaction:
+///
+/// - `block`: one batch that replaces our table with exactly the rendering
+///   (`NFTablesRuleset`). Tried first with bridge scoping (`meta ibrname`);
+///   a kernel without nft_meta_bridge rejects that with EOPNOTSUPP, and the
+///   block is retried matching port names only. `lastBlock` says which.
+/// - `unblock`: one batch deleting our table; a missing table is success.
+/// - `inspect`: reads our table, its two chains by name and its rules (a
+///   dump the kernel filters to our table) and compares them with the
+///   rendering.
+public final class NFTablesBackend: GuestBlockBackend {
+    public let name = "nftables"
+    public let connection: NetlinkConnection
+    /// What the last successful `block` installed; nil before one (or after `unblock`).
+    public private(set) var lastBlock: NFTablesBlockResult?
+    /// Whether this kernel accepts `meta ibrname`/`obrname` in the bridge
+    /// family: nil until a block found out, then remembered for this backend.
+    public private(set) var bridgeMatchSupported: Bool?
+
+    public init(connection: NetlinkConnection) {
+        self.connection = connection
+    }
+
+    /// Opens a NETLINK_NETFILTER socket in `namespace`.
+    public convenience init(namespace: NetworkNamespace = .current) throws(NetlinkError) {
+        self.init(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace))
+    }
+
+    // MARK: availability
+
+    /// Asks for the ruleset generation (NFT_MSG_GETGEN): succeeds exactly when
+    /// the kernel speaks nf_tables in `namespace`. Changes nothing.
+    public static func probe(namespace: NetworkNamespace = .current) throws -> UInt32 {
+        let connection = try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace)
+        let reply = try connection.get(NFTablesMessage.getGeneration(), operation: "NFT_MSG_GETGEN")
+        return try NFTablesDecoder.generationID(reply)
+    }
+
+    /// `probe` as a yes/no, for choosing a backend.
+    public static func isAvailable(namespace: NetworkNamespace = .current) -> Bool {
+        (try? probe(namespace: namespace)) != nil
+    }
+
+    /// The table a policy owns: `hanet_<ownerTag>`.
+    public static func tableName(for policy: GuestBlockPolicy) -> String {
+        NFTablesRuleset.tableName(for: policy)
+    }
+
+    // MARK: GuestBlockBackend
+
+    public func block(_ policy: GuestBlockPolicy) throws {
+        try install(policy)
+    }
+
+    /// `block`, returning what was installed (match kind, rule count).
+    @discardableResult
+    public func install(_ policy: GuestBlockPolicy) throws -> NFTablesBlockResult {
+        // With no bridge named there is nothing to scope to: match port names.
+        let candidates: [NFTablesMatch] = policy.bridges.isEmpty || bridgeMatchSupported == false
+            ? [.portOnly] : [.bridgeAndPort, .portOnly]
+        var lastError: Error?
+        for match in candidates {
+            let ruleset = NFTablesRuleset(policy: policy, match: match)
+            let items = ruleset.blockBatch()
+            let bytes = prepareBuffers(for: items)
+            do {
+                try connection.batch(items)
+            } catch let error as NetlinkError where match == .bridgeAndPort
+                && error.errno == EOPNOTSUPP && error.operation == "NFT_MSG_NEWRULE" {
+                // The whole batch was aborted: nothing changed. Try again without.
+                bridgeMatchSupported = false
+                lastError = error
+                continue
+            }
+            if match == .bridgeAndPort { bridgeMatchSupported = true }
+            let result = NFTablesBlockResult(table: ruleset.table.name, match: match, rules: ruleset.rules.count, bytes: bytes)
+            lastBlock = result
+            return result
+        }
+        throw lastError ?? NetlinkError(operation: "NFT batch", object: Self.tableName(for: policy), errno: EOPNOTSUPP)
+    }
+
+    public func unblock(_ policy: GuestBlockPolicy) throws {
+        let table = Self.tableName(for: policy)
+        do {
+            try connection.batch(NFTablesRuleset.unblockBatch(table: table))
+        } catch let error as NetlinkError where error.errno == ENOENT && error.operation == "NFT_MSG_DELTABLE" {
+            // Nothing installed: already unblocked.
+        }
+        lastBlock = nil
+    }
+
+    public func inspect(_ policy: GuestBlockPolicy) throws -> GuestBlockState {
+        guard let snapshot = try snapshot(of: policy) else { return .unblocked }
+        let candidates = NFTablesMatch.allCases.map { NFTablesRuleset(policy: policy, match: $0) }
+        // The table comment names the rendering that made it.
+        if let comment = snapshot.table.comment, let made = candidates.first(where: { $0.table.comment == comment }) {
+            return made.difference(from: snapshot).map { .incomplete(reason: $0) } ?? .blocked
+        }
+        var differences: [String] = []
+        for candidate in candidates {
+            guard let difference = candidate.difference(from: snapshot) else { return .blocked }
+            differences.append(difference)
+        }
+        let preferred = bridgeMatchSupported == false || policy.bridges.isEmpty ? 1 : 0
+        return .incomplete(reason: differences[preferred])
+    }
+
+    // MARK: reading back
+
+    /// Our table, its chains and rules as the kernel holds them; nil when the
+    /// table does not exist. All replies come from one ruleset generation
+    /// (retried if a commit raced the reads).
+    public func snapshot(of policy: GuestBlockPolicy) throws -> NFTablesSnapshot? {
+        let table = Self.tableName(for: policy)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (snapshot, generations) = try readOnce(table: table)
+            if generations.count <= 1 || attempt >= 3 { return snapshot }
+        }
+    }
+
+    private func readOnce(table name: String) throws -> (NFTablesSnapshot?, Set<UInt16>) {
+        var generations = Set<UInt16>()
+        let object = "bridge \(name)"
+        let table: NFTablesTable
+        do {
+            let reply = try connection.get(NFTablesMessage.getTable(name), operation: "NFT_MSG_GETTABLE", object: object)
+            let decoded = try NFTablesDecoder.table(reply)
+            table = decoded.0
+            generations.insert(decoded.generation)
+        } catch let error as NetlinkError where error.errno == ENOENT {
+            return (nil, [])
+        }
+        var chains: [NFTablesChain] = []
+        for chainName in [NFTablesRuleset.inputChain, NFTablesRuleset.outputChain] {
+            do {
+                let reply = try connection.get(NFTablesMessage.getChain(chainName, table: name), operation: "NFT_MSG_GETCHAIN", object: "\(object) \(chainName)")
+                let decoded = try NFTablesDecoder.chain(reply)
+                generations.insert(decoded.generation)
+                chains.append(decoded.chain)
+            } catch let error as NetlinkError where error.errno == ENOENT {
+                continue // reported as missing by the comparison
+            }
+        }
+        var rules: [NFTablesRule] = []
+        for message in try connection.dump(NFTablesMessage.getRules(table: name), operation: "NFT_MSG_GETRULE", object: object) {
+            let decoded = try NFTablesDecoder.rule(message)
+            generations.insert(decoded.generation)
+            // The kernel filters by table; an old one that does not is filtered here.
+            if decoded.table == name { rules.append(decoded.rule) }
+        }
+        return (NFTablesSnapshot(table: table, chains: chains, rules: rules), generations)
+    }
+
+    // MARK: socket buffers
+
+    /// A batch is one datagram: past the default send buffer (~208 KiB) the
+    /// kernel refuses it with EMSGSIZE, so raise SO_SNDBUF(FORCE) first. A
+    /// batch that fails reports every failing message; make room for those too.
+    private func prepareBuffers(for items: [NetlinkConnection.BatchItem]) -> Int {
+        let bytes = items.reduce(0) { $0 + 16 + $1.request.payload.count }
+        if let socket = connection.transport as? NetlinkSocket {
+            if bytes > 64 * 1024 { socket.setSendBufferSize(bytes + 64 * 1024) }
+            if items.count > 128 { socket.setReceiveBufferSize(items.count * 1024) }
+        }
+        return bytes
+    }
+}
