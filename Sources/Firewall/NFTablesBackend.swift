@@ -11,10 +11,14 @@ import Netlink
 ///   (`NFTablesRuleset`). Tried first with bridge scoping (`meta ibrname`);
 ///   a kernel without nft_meta_bridge rejects that with EOPNOTSUPP, and the
 ///   block is retried matching port names only. `lastBlock` says which.
-/// - `unblock`: one batch deleting our table; a missing table is success.
+/// - `unblock`: our table, if intact, is made dormant (its chains unhooked,
+///   nothing destroyed); a tampered table is deleted; none is success.
+/// - `block` of an intact dormant table wakes it in one message. Both
+///   switches are one commit, so no frame ever sees a half state, and
+///   neither destroys objects (see `NFTablesRuleset.switchBatch`).
 /// - `inspect`: reads our table, its two chains by name and its rules (a
 ///   dump the kernel filters to our table) and compares them with the
-///   rendering.
+///   rendering; an intact dormant table means unblocked.
 public final class NFTablesBackend: GuestBlockBackend {
     public let name = "nftables"
     public let connection: NetlinkConnection
@@ -24,8 +28,13 @@ public final class NFTablesBackend: GuestBlockBackend {
     /// family: nil until a block found out, then remembered for this backend.
     public private(set) var bridgeMatchSupported: Bool?
 
-    public init(connection: NetlinkConnection) {
+    /// Switch an intact table dormant/active instead of deleting and
+    /// re-creating it. Off only in tests that pin the replace path.
+    public let switchesDormantTables: Bool
+
+    public init(connection: NetlinkConnection, switchesDormantTables: Bool = true) {
         self.connection = connection
+        self.switchesDormantTables = switchesDormantTables
     }
 
     /// Opens a NETLINK_NETFILTER socket in `namespace`.
@@ -62,6 +71,15 @@ public final class NFTablesBackend: GuestBlockBackend {
     /// `block`, returning what was installed (match kind, rule count).
     @discardableResult
     public func install(_ policy: GuestBlockPolicy) throws -> NFTablesBlockResult {
+        // Fast path: our intact table is already there; wake it if dormant.
+        if switchesDormantTables, let (snapshot, ruleset) = try intact(policy) {
+            if snapshot.table.flags & NFTablesConstants.tableFlagDormant != 0 {
+                try connection.batch(ruleset.switchBatch(dormant: false))
+            }
+            let result = NFTablesBlockResult(table: ruleset.table.name, match: ruleset.match, rules: ruleset.rules.count, bytes: 0)
+            lastBlock = result
+            return result
+        }
         // With no bridge named there is nothing to scope to: match port names.
         let candidates: [NFTablesMatch] = policy.bridges.isEmpty || bridgeMatchSupported == false
             ? [.portOnly] : [.bridgeAndPort, .portOnly]
@@ -89,6 +107,13 @@ public final class NFTablesBackend: GuestBlockBackend {
 
     public func unblock(_ policy: GuestBlockPolicy) throws {
         let table = Self.tableName(for: policy)
+        if switchesDormantTables, let (snapshot, ruleset) = try intact(policy) {
+            if snapshot.table.flags & NFTablesConstants.tableFlagDormant == 0 {
+                try connection.batch(ruleset.switchBatch(dormant: true))
+            }
+            lastBlock = nil
+            return
+        }
         do {
             try connection.batch(NFTablesRuleset.unblockBatch(table: table))
         } catch let error as NetlinkError where error.errno == ENOENT && error.operation == "NFT_MSG_DELTABLE" {
@@ -97,8 +122,23 @@ public final class NFTablesBackend: GuestBlockBackend {
         lastBlock = nil
     }
 
+    /// Our table as rendered for `policy` (with either match kind), dormant
+    /// or not; nil when absent or different.
+    private func intact(_ policy: GuestBlockPolicy) throws -> (NFTablesSnapshot, NFTablesRuleset)? {
+        guard let snapshot = try snapshot(of: policy) else { return nil }
+        for match in NFTablesMatch.allCases {
+            let ruleset = NFTablesRuleset(policy: policy, match: match)
+            if ruleset.difference(from: snapshot, ignoringDormancy: true) == nil { return (snapshot, ruleset) }
+        }
+        return nil
+    }
+
     public func inspect(_ policy: GuestBlockPolicy) throws -> GuestBlockState {
         guard let snapshot = try snapshot(of: policy) else { return .unblocked }
+        if snapshot.table.flags & NFTablesConstants.tableFlagDormant != 0,
+           NFTablesMatch.allCases.contains(where: { NFTablesRuleset(policy: policy, match: $0).difference(from: snapshot, ignoringDormancy: true) == nil }) {
+            return .unblocked
+        }
         let candidates = NFTablesMatch.allCases.map { NFTablesRuleset(policy: policy, match: $0) }
         // The table comment names the rendering that made it.
         if let comment = snapshot.table.comment, let made = candidates.first(where: { $0.table.comment == comment }) {

@@ -119,6 +119,18 @@ public struct NFTablesRuleset: Equatable, Sendable {
         return Self.framed(items, table: name)
     }
 
+    /// `add table bridge NAME { flags dormant; }` or its reverse: the same
+    /// table, rules and chains, switched on or off in one commit. Dormant
+    /// tables unhook their chains; nothing is destroyed, so the switch costs
+    /// the kernel no deferred cleanup (deleting the table costs each agent
+    /// process 12-23 ms of RCU wait when its socket closes).
+    public func switchBatch(dormant: Bool) -> [NetlinkConnection.BatchItem] {
+        var switched = table
+        switched.flags = dormant ? table.flags | NFTablesConstants.tableFlagDormant : table.flags
+        return Self.framed([.init(NFTablesMessage.newTable(switched), operation: "NFT_MSG_NEWTABLE",
+                                  object: "bridge \(table.name) (\(dormant ? "dormant" : "active"))")], table: table.name)
+    }
+
     /// `delete table bridge NAME` as a one-message transaction.
     public static func unblockBatch(table name: String) -> [NetlinkConnection.BatchItem] {
         framed([.init(NFTablesMessage.deleteTable(name), operation: "NFT_MSG_DELTABLE", object: "bridge \(name)")], table: name)
@@ -136,9 +148,11 @@ public struct NFTablesRuleset: Equatable, Sendable {
 
     /// nil when `snapshot` is exactly this rendering; otherwise what differs,
     /// in words an administrator can act on.
-    public func difference(from snapshot: NFTablesSnapshot) -> String? {
+    public func difference(from snapshot: NFTablesSnapshot, ignoringDormancy: Bool = false) -> String? {
         var reasons: [String] = []
         let name = "table bridge \(table.name)"
+        var snapshot = snapshot
+        if ignoringDormancy { snapshot.table.flags &= ~NFTablesConstants.tableFlagDormant }
         if snapshot.table.flags & NFTablesConstants.tableFlagDormant != 0 {
             reasons.append("\(name) is dormant (its chains see no traffic)")
         } else if snapshot.table.flags != table.flags {

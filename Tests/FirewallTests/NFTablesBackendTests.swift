@@ -173,12 +173,35 @@ final class NFTablesBackendTests: XCTestCase {
         XCTAssertTrue(reason.contains("chain to_guests is missing"), reason)
     }
 
-    func testInspectReportsADormantTable() throws {
+    /// Dormant = switched off by unblock: intact, inert, guests reachable.
+    func testInspectReadsAnIntactDormantTableAsUnblocked() throws {
         let (fake, backend) = NFTablesFake.backend()
         let dormant = tableReply.replacingOccurrences(of: "0800020000000000", with: "0800020000000001")
         XCTAssertNotEqual(dormant, tableReply)
         scriptCompleteTable(fake, table: dormant)
-        XCTAssertEqual(try backend.inspect(policy), .incomplete(reason: "table bridge hanet_b731889c is dormant (its chains see no traffic)"))
+        XCTAssertEqual(try backend.inspect(policy), .unblocked)
+    }
+
+    /// A dormant table whose rules were also edited is still reported as it is.
+    func testDormancyIsIgnoredOnlyForAnOtherwiseIntactTable() throws {
+        let ruleset = NFTablesRuleset(policy: policy, match: .portOnly)
+        var table = ruleset.table
+        table.flags |= 1
+        let snapshot = NFTablesSnapshot(table: table, chains: ruleset.chains, rules: Array(ruleset.rules.dropLast()))
+        XCTAssertNotNil(ruleset.difference(from: snapshot, ignoringDormancy: true))
+        XCTAssertEqual(ruleset.difference(from: NFTablesSnapshot(table: table, chains: ruleset.chains, rules: ruleset.rules), ignoringDormancy: true), nil)
+        XCTAssertTrue(ruleset.difference(from: NFTablesSnapshot(table: table, chains: ruleset.chains, rules: ruleset.rules))?.contains("dormant") == true)
+    }
+
+    /// The switch is one NEWTABLE with only the flags changed.
+    func testSwitchBatchTogglesOnlyTheDormantFlag() throws {
+        let ruleset = NFTablesRuleset(policy: policy, match: .portOnly)
+        let off = ruleset.switchBatch(dormant: true)
+        XCTAssertEqual(off.map(\.operation), ["NFNL_MSG_BATCH_BEGIN", "NFT_MSG_NEWTABLE", "NFNL_MSG_BATCH_END"])
+        let on = ruleset.switchBatch(dormant: false)
+        XCTAssertNotEqual(off[1].request.payload, on[1].request.payload)
+        XCTAssertEqual(on[1].request.payload, NFTablesMessage.newTable(ruleset.table).payload)
+        XCTAssertNotEqual(off[1].request.flags & NetlinkConstants.ack, 0, "the only object message asks for the ACK")
     }
 
     func testInspectReportsAnExtraRuleAndAChangedPolicy() throws {

@@ -265,9 +265,10 @@ enum NFTablesWire {
 /// Scripted kernel answers addressed to a message of a batch by its index
 /// (the fake hands replies the sequence of the datagram's first message).
 enum NFTablesFake {
+    /// The replace path (no read-back first), whose exchanges these tests script.
     static func backend() -> (FakeNetlinkTransport, NFTablesBackend) {
         let fake = FakeNetlinkTransport()
-        return (fake, NFTablesBackend(connection: NetlinkConnection(transport: fake, firstSequence: 100)))
+        return (fake, NFTablesBackend(connection: NetlinkConnection(transport: fake, firstSequence: 100), switchesDormantTables: false))
     }
 
     static func ack(at index: UInt32) -> FakeNetlinkTransport.Reply {

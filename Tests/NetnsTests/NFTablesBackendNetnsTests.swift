@@ -249,9 +249,9 @@ final class NFTablesBackendNetnsTests: XCTestCase {
         try assertIncomplete(backend, containing: "holds 3 chains/sets/objects, expected 2")
         try backend.block(policy)
 
-        // Make it dormant: present, complete, and inert.
+        // Made dormant by hand: complete but inert, so guests are reachable.
         try host.exec(["nft", "add", "table", "bridge", table, "{ flags dormant; }"], must: true)
-        try assertIncomplete(backend, containing: "is dormant")
+        XCTAssertEqual(try backend.inspect(policy), .unblocked)
         try backend.block(policy)
         XCTAssertEqual(try backend.inspect(policy), .blocked)
         let listed = try host.exec(["nft", "list", "table", "bridge", table], must: true).stdout
@@ -283,9 +283,22 @@ final class NFTablesBackendNetnsTests: XCTestCase {
         XCTAssertEqual(try backend.inspect(policy), .blocked)
 
         try backend.unblock(policy)
-        XCTAssertEqual(try listing(), "")
+        let dormant = try listing()
+        XCTAssertTrue(dormant.contains("flags dormant"), "unblock switches our table dormant:\n\(dormant)")
+        // nft prints the flag on its own line plus a blank separator line.
+        func content(_ text: String) -> [Substring] { text.split(separator: "\n").filter { !$0.contains("flags dormant") } }
+        XCTAssertEqual(content(dormant), content(once), "and changes nothing else")
+        XCTAssertEqual(try backend.inspect(policy), .unblocked)
         try backend.block(policy)
         XCTAssertEqual(try listing(), once, "block -> unblock -> block")
+
+        // The replace path (a table missing or tampered with) still works.
+        let replacing = NFTablesBackend(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: .named(host.name)),
+                                        switchesDormantTables: false)
+        try replacing.unblock(policy)
+        XCTAssertEqual(try listing(), "", "replace-path unblock deletes the table")
+        try replacing.block(policy)
+        XCTAssertEqual(try listing(), once)
 
         // Quick loop for wall time per call.
         var blockTime = Duration.zero, inspectTime = Duration.zero, unblockTime = Duration.zero
@@ -299,7 +312,7 @@ final class NFTablesBackendNetnsTests: XCTestCase {
             unblockTime += try clock.measure { try backend.unblock(policy) }
         }
         print("nftables timings over \(rounds) rounds: block \(blockTime / rounds), inspect \(inspectTime / rounds), unblock \(unblockTime / rounds)")
-        XCTAssertEqual(try listing(), "")
+        XCTAssertEqual(try backend.inspect(policy), .unblocked)
 
         // As a short-lived agent does it: a new socket per call, and the
         // block learning about bridge matching from the kernel each time.
@@ -310,7 +323,7 @@ final class NFTablesBackendNetnsTests: XCTestCase {
             coldUnblock += try clock.measure { try NFTablesBackend(namespace: .named(host.name)).unblock(policy) }
         }
         print("nftables timings, new backend per call: block \(coldBlock / rounds), inspect \(coldInspect / rounds), unblock \(coldUnblock / rounds)")
-        XCTAssertEqual(try listing(), "")
+        XCTAssertEqual(try backend.inspect(policy), .unblocked)
     }
 
     func testLargeBatchRaisesTheSendBuffer() throws {
