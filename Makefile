@@ -6,7 +6,9 @@ OCF_ROOT ?= /usr/lib/ocf
 SYSCONFDIR ?= /etc
 LIBEXECDIR ?= $(PREFIX)/lib/hanet
 MANDIR ?= $(PREFIX)/share/man
-AGENTS = bridge
+AGENTS = bond bridge vhostnet
+UNITDIR ?= /lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/hanet
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN = .build/release
@@ -57,6 +59,10 @@ install: release
 	  ln -sfn $(LIBEXECDIR)/hanet-agent $(DESTDIR)$(SYSCONFDIR)/init.d/hanet-$$a; \
 	done
 	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 agents/hanet-vhostnet-block.service $(DESTDIR)$(UNITDIR)/
+	install -m 0755 agents/hanet-vhostnet-block.init $(DESTDIR)$(SYSCONFDIR)/init.d/hanet-vhostnet-block
+	install -m 0644 agents/examples/default-hanet-* $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	for a in $(AGENTS); do rm -f $(DESTDIR)$(OCF_ROOT)/resource.d/hanet/$$a $(DESTDIR)$(SYSCONFDIR)/init.d/hanet-$$a; done
@@ -64,6 +70,8 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBEXECDIR)/hanet-agent $(DESTDIR)$(PREFIX)/sbin/hanet
 	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 	for m in man/*.7; do rm -f $(DESTDIR)$(MANDIR)/man7/$$(basename $$m); done
+	rm -f $(DESTDIR)$(UNITDIR)/hanet-vhostnet-block.service $(DESTDIR)$(SYSCONFDIR)/init.d/hanet-vhostnet-block
+	rm -rf $(DESTDIR)$(DOCDIR)/examples
 
 clean:
 	rm -rf .build .vm out
