@@ -68,6 +68,9 @@ public struct VhostNetAgent: ResourceAgent {
             ParameterSpec(name: "announce", type: .integer, defaultValue: "3",
                           shortDescription: "Announcements per guest MAC after unblock",
                           longDescription: "Rounds of RARP frames per known guest MAC sent out of the uplinks after unblock (0 disables)."),
+            ParameterSpec(name: "guard", type: .boolean, defaultValue: "true",
+                          shortDescription: "Restore a removed block at once (event-driven guard)",
+                          longDescription: "When true, blocking (stop, block) leaves a small guard process that listens to nf_tables change events and re-installs the block within milliseconds if anything removes it (nft flush ruleset, a reload of /etc/nftables.conf), logging who changed what. start ends the guard before it unblocks, so the guard never fights Pacemaker. With the iptables backend, which has no change events, the guard re-checks every 250 ms."),
             ParameterSpec(name: "announce_interval", type: .integer, defaultValue: "100",
                           shortDescription: "Milliseconds between announcement rounds",
                           longDescription: "Delay between announcement rounds (10-5000 ms)."),
@@ -120,6 +123,7 @@ public struct VhostNetAgent: ResourceAgent {
         c.backend = backend
         c.announce = try p.integer("announce", in: 0...100)
         c.announceIntervalMilliseconds = try p.integer("announce_interval", in: 10...5000)
+        c.guard = try p.bool("guard")
         return c
     }
 

@@ -8,6 +8,8 @@ public struct VhostNetConfiguration: Equatable, Sendable {
     /// Announcement rounds per guest MAC after unblock (0 = none).
     public var announce: Int = 3
     public var announceIntervalMilliseconds: Int = 100
+    /// Leave a guard process behind when blocking (see `BlockGuard`).
+    public var guard: Bool = true
 
     public init(policy: GuestBlockPolicy) { self.policy = policy }
 
