@@ -123,7 +123,7 @@ public struct VhostNetAgent: ResourceAgent {
         c.backend = backend
         c.announce = try p.integer("announce", in: 0...100)
         c.announceIntervalMilliseconds = try p.integer("announce_interval", in: 10...5000)
-        c.guard = try p.bool("guard")
+        c.guardsBlock = try p.bool("guard")
         return c
     }
 

@@ -9,7 +9,7 @@ public struct VhostNetConfiguration: Equatable, Sendable {
     public var announce: Int = 3
     public var announceIntervalMilliseconds: Int = 100
     /// Leave a guard process behind when blocking (see `BlockGuard`).
-    public var guard: Bool = true
+    public var guardsBlock: Bool = true
 
     public init(policy: GuestBlockPolicy) { self.policy = policy }
 
