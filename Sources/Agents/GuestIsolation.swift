@@ -14,6 +14,7 @@ public final class GuestIsolation {
     private let links: LinkManager
     private let fdb: BridgeFDB
     private let registry: GuestMACRegistry
+    private let guardProcess: GuardProcess
     private let log: (String) -> Void
 
     public init(configuration: VhostNetConfiguration, backend: GuestBlockBackend, backendReason: String,
@@ -24,6 +25,7 @@ public final class GuestIsolation {
         self.links = links
         self.fdb = fdb
         self.registry = GuestMACRegistry(stateDirectory: stateDirectory, policyTag: configuration.policy.ownerTag)
+        self.guardProcess = GuardProcess(stateDirectory: stateDirectory, policyTag: configuration.policy.ownerTag)
         self.log = log
     }
 
@@ -51,6 +53,27 @@ public final class GuestIsolation {
         rememberGuests()
         try backend.block(configuration.policy)
         log("guests blocked on \(bridgeList) (\(backend.name); \(backendReason))")
+        if configuration.guardsBlock { startGuard() }
+    }
+
+    /// Leaves the guard behind (a forked copy of this process, no exec).
+    /// A guard that cannot start is logged, not fatal: the block is in
+    /// place and Pacemaker's stopped-role monitor still watches it.
+    private func startGuard() {
+        let policy = configuration.policy
+        let choice = configuration.backend
+        let log = self.log
+        let pid = guardProcess.start {
+            // Fresh sockets: the parent's were closed when the guard detached.
+            guard let selection = try? choice.select() else { _exit(1) }
+            BlockGuard(policy: policy, backend: selection.backend, log: log).run()
+        }
+        if let pid { log("guard running (pid \(pid))") } else { log("guard could not be started; the block is in place") }
+    }
+
+    /// Ends the guard, if any; unblocking never races it.
+    public func stopGuard() {
+        if guardProcess.stop() { log("guard ended") }
     }
 
     // MARK: unblock (start)
@@ -68,6 +91,7 @@ public final class GuestIsolation {
     /// known guest MAC is announced out of the uplinks.
     @discardableResult
     public func unblock() throws -> UnblockReport {
+        stopGuard()
         try backend.unblock(configuration.policy)
         var report = UnblockReport()
         let all = try links.list()
@@ -107,7 +131,8 @@ public final class GuestIsolation {
         }
         log("guests unblocked on \(bridgeList): removed \(report.flushedEntries) stale forwarding entr\(report.flushedEntries == 1 ? "y" : "ies")"
             + (report.flushedAllOnUplinks ? " (all learned uplink entries: some guest MACs unknown)" : "")
-            + ", announced \(report.announcedMACs.count) guest MAC(s) out of \(report.uplinks.map(\.value).joined(separator: " "))")
+            + ", announced \(report.announcedMACs.count) guest MAC(s)"
+            + (report.uplinks.isEmpty ? " (no uplink port)" : " out of " + report.uplinks.map(\.value).joined(separator: " ")))
         return report
     }
 

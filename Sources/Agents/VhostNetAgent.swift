@@ -101,7 +101,7 @@ public struct VhostNetAgent: ResourceAgent {
         configuration = try Self.parse(context.parameters)
     }
 
-    static func parse(_ p: Parameters) throws -> VhostNetConfiguration {
+    public static func parse(_ p: Parameters) throws -> VhostNetConfiguration {
         let bridgeTexts = try p.list("bridge")
         guard !bridgeTexts.isEmpty else { throw AgentFailure.parameter("bridge", "names no bridge") }
         let bridges = try bridgeTexts.map { text in

@@ -73,4 +73,26 @@ public enum NetworkNamespace: Sendable, Equatable, CustomStringConvertible {
             throw NetlinkError(operation: "unshare", object: "CLONE_NEWNET", errno: Glibc.errno)
         }
     }
+
+    /// Moves the calling thread into this namespace for good (for
+    /// long-running tools such as `hanet guard --netns`).
+    public func enter() throws(NetlinkError) {
+        let path: String
+        switch self {
+        case .current: return
+        case .named(let name): path = "/run/netns/\(name)"
+        case .path(let p): path = p
+        case .fileDescriptor(let fd):
+            guard setns(fd, Int32(HANET_CLONE_NEWNET)) == 0 else {
+                throw NetlinkError(operation: "setns", object: description, errno: Glibc.errno)
+            }
+            return
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw NetlinkError(operation: "open namespace", object: path, errno: Glibc.errno) }
+        defer { close(fd) }
+        guard setns(fd, Int32(HANET_CLONE_NEWNET)) == 0 else {
+            throw NetlinkError(operation: "setns", object: description, errno: Glibc.errno)
+        }
+    }
 }

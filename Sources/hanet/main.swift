@@ -11,6 +11,7 @@ commands:
   demo                 build a throwaway lab (bridge, uplink, Xen guest ports) and show it
   links [--netns NS]   list links with kind, state, master and guest-port role
   watch [--netns NS]   print link, bond failover and slave state changes as they happen
+  guard [--netns NS]   keep the vhostnet guest block in place (parameters from /etc/default/hanet-vhostnet)
   man [--write DIR]    print (or write) the agents' man pages, generated from their meta-data
   help                 this text
 """
@@ -37,6 +38,8 @@ case "links"?:
     exit(LinksCommand.run(namespace: namespace(from: arguments)))
 case "watch"?:
     exit(WatchCommand.run(namespace: namespace(from: arguments)))
+case "guard"?:
+    exit(GuardCommand.run(arguments))
 case "man"?:
     exit(ManCommand.run(arguments))
 case "help"?, "--help"?, "-h"?, nil:

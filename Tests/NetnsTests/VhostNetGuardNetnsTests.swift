@@ -1,0 +1,80 @@
+import XCTest
+import Glibc
+import Firewall
+import Netlink
+import TestSupport
+
+/// The guard left by stop restores a removed block by itself, and start
+/// ends it first so it never fights the cluster.
+final class VhostNetGuardNetnsTests: XCTestCase {
+    private func guardPID(_ agent: AgentProcess) -> Int32? {
+        guard let name = agent.stateFiles().first(where: { $0.hasSuffix(".guard") }),
+              let text = try? String(contentsOfFile: agent.stateDirectory + "/" + name, encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Int32($0) }
+    }
+
+    private func alive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        return !stat.contains(") Z ")
+    }
+
+    private func exercise(backend name: String, wipe: String, rounds: Int) throws {
+        let ns = try TestNamespace("guard")
+        defer { ns.remove() }
+        try ns.sh("ip link add xenbr1 type bridge; ip link set xenbr1 up")
+        let agent = try AgentProcess(agent: "vhostnet", namespace: ns)
+        let params = ["bridge": "xenbr1", "backend": name, "announce": "0"]
+        let stop = agent.run("stop", params)
+        XCTAssertEqual(stop.status, 0, "\(stop)")
+        let pid = try XCTUnwrap(guardPID(agent), "stop leaves a guard: \(agent.stateFiles())")
+        XCTAssertTrue(alive(pid))
+
+        let choice = try XCTUnwrap(GuestBlockBackendChoice(rawValue: name))
+        let policy = GuestBlockPolicy(bridges: ["xenbr1"], guestPorts: try ["vif*", "tap*", "vnet*"].map { try PortPattern(parsing: $0) })
+        let backend = try NetworkNamespace.named(ns.name).perform { try choice.select().backend }
+        var restore: [Double] = []
+        for _ in 0..<rounds {
+            try ns.sh(wipe)
+            let back = try VMTier.waitUntil(timeoutSeconds: 3, intervalMs: 1) {
+                try NetworkNamespace.named(ns.name).perform { try backend.inspect(policy) } == .blocked
+            }
+            XCTAssertNotNil(back, "\(name): block not restored after `\(wipe)`")
+            if let back { restore.append(back) }
+        }
+        restore.sort()
+        print("guard (\(name)): block back after wipe, \(restore.count) rounds: min \(Int(restore.first ?? -1)) ms, median \(Int(restore.isEmpty ? -1 : restore[restore.count / 2])) ms, max \(Int(restore.last ?? -1)) ms")
+        XCTAssertEqual(agent.run("monitor", params).status, 7)
+
+        let start = agent.run("start", params)
+        XCTAssertEqual(start.status, 0, "\(start)")
+        XCTAssertFalse(alive(pid), "start ends the guard")
+        XCTAssertNil(guardPID(agent))
+        // Unblocked stays unblocked: nothing re-blocks behind Pacemaker's back.
+        try ns.sh(wipe)
+        usleep(600_000)
+        XCTAssertEqual(agent.run("monitor", params).status, 0)
+        XCTAssertEqual(try NetworkNamespace.named(ns.name).perform { try backend.inspect(policy) }, .unblocked)
+
+        // The LSB/boot-time `block` action leaves a guard too; stop replaces it (one guard only).
+        XCTAssertEqual(agent.run("block", params).status, 0)
+        let first = try XCTUnwrap(guardPID(agent))
+        XCTAssertEqual(agent.run("stop", params).status, 0)
+        let second = try XCTUnwrap(guardPID(agent))
+        XCTAssertFalse(alive(first), "the previous guard was ended")
+        XCTAssertTrue(alive(second))
+        var noGuard = params
+        noGuard["guard"] = "false"
+        XCTAssertEqual(agent.run("start", noGuard).status, 0, "start ends the guard whatever its own guard setting")
+        XCTAssertFalse(alive(second))
+        XCTAssertEqual(agent.run("stop", noGuard).status, 0)
+        XCTAssertNil(guardPID(agent), "guard=false leaves no guard")
+    }
+
+    func testNFTablesGuardRestoresFlushedRulesetRepeatedly() throws {
+        try exercise(backend: "nftables", wipe: "nft flush ruleset", rounds: 20)
+    }
+
+    func testIPTablesGuardRestoresFlushedChains() throws {
+        try exercise(backend: "iptables", wipe: "iptables-legacy -F; iptables-legacy -X; ip6tables-legacy -F; ip6tables-legacy -X; arptables-legacy -F; arptables-legacy -X", rounds: 3)
+    }
+}
