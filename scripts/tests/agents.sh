@@ -37,7 +37,7 @@ rc_is() { # expected, command...
 }
 
 # --- meta-data: no parameters, no root, writes nothing ----------------------
-for a in bridge; do
+for a in bond bridge vhostnet; do
   check "$a meta-data as hacluster (cwd /var/lib/pacemaker/cores, LC_ALL=C) is valid against ra-api-1.dtd and metadata.rng" bash -c "
     cd /var/lib/pacemaker/cores && env -i LC_ALL=C HA_RSCTMP=/tmp/hanet-never-made setpriv --reuid=hacluster --regid=haclient --clear-groups $RA/$a meta-data > /tmp/md.xml &&
     xmllint --noout --dtdvalid /usr/share/resource-agents/ra-api-1.dtd /tmp/md.xml &&
@@ -63,6 +63,30 @@ check "bridge removed by stop" bash -c "! ip link show xenbr1 2>/dev/null"
 check "crm_resource --validate with a bad parameter: 6 and the reason" bash -c "
   crm_resource --class ocf --provider hanet --agent bridge --option bridge=xenbr1 --option mtu=12 --validate > /tmp/v.out 2>&1; rc=\$?
   cat /tmp/v.out; [ \$rc = 6 ] && grep -q \"parameter 'mtu'\" /tmp/v.out"
+
+# --- vhostnet under ocf-tester and crm_resource ------------------------------
+ip link add xenbr1 type bridge && ip link set xenbr1 up
+check "ocf-tester passes ocf:hanet:vhostnet" bash -c "HA_RSCTMP=/tmp/hanet-vt ocf-tester -n vh-test -o bridge=xenbr1 -o announce=0 $RA/vhostnet 2>&1 | tee /dev/stderr | grep -q 'passed all tests'"
+VCRM=(crm_resource --class ocf --provider hanet --agent vhostnet --option bridge=xenbr1 --option announce=0 --option guard=false)
+check "vhostnet --force-stop (block)" rc_is 0 "${VCRM[@]}" --force-stop
+check "vhostnet --force-check while blocked: 7" rc_is 7 "${VCRM[@]}" --force-check
+check "vhostnet blocked table present" bash -c "nft list tables bridge | grep -q hanet_"
+check "vhostnet --force-start (unblock)" rc_is 0 "${VCRM[@]}" --force-start
+check "vhostnet --force-check while unblocked: 0" rc_is 0 "${VCRM[@]}" --force-check
+check "vhostnet after nft flush ruleset: reachable (0)" bash -c "$(declare -f rc_is); ${VCRM[*]} --force-stop >/dev/null 2>&1; nft flush ruleset; rc_is 0 ${VCRM[*]} --force-check"
+check "vhostnet stop runs no execve beyond its own (guard is a fork)" bash -c "
+  OCF_RESKEY_bridge=xenbr1 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf strace -f -qq -e trace=execve -o /tmp/stv.txt $RA/vhostnet stop;
+  n=\$(grep -c 'execve(' /tmp/stv.txt); echo execve=\$n; [ \$n = 1 ]"
+OCF_RESKEY_bridge=xenbr1 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf $RA/vhostnet start >/dev/null 2>&1
+
+# --- bond: this kernel has no bonding driver (the VM tier covers a real one) --
+if [ ! -d /sys/module/bonding ]; then
+  ip link add e1 type veth peer name p1; ip link add e2 type veth peer name p2
+  check "bond start without a bonding driver: 5 (not installed) with the kernel's reason" bash -c "
+    OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bond=bond0 OCF_RESKEY_slaves='e1 e2' HA_RSCTMP=/tmp/hanet-bd $RA/bond start 2>/tmp/b.err; rc=\$?; cat /tmp/b.err;
+    [ \$rc = 5 ] && grep -q 'Unknown device type' /tmp/b.err"
+  check "bond validate-all works without the driver" rc_is 0 env OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bond=bond0 OCF_RESKEY_slaves="e1 e2" $RA/bond validate-all
+fi
 
 # --- LSB mode: /etc/init.d link + /etc/default style config -----------------
 mkdir -p /tmp/hanet-lsb && printf 'bridge=xenbr2\nuplink=up0\n# seed 000 flags\narp=off\nmulticast=off\n' > /tmp/hanet-lsb/bridge.conf
