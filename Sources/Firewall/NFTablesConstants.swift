@@ -80,8 +80,11 @@ enum NFTablesConstants {
     static let verdictDrop = Int32(NF_DROP)
     /// Bridge hooks (linux/netfilter_bridge.h, not in the shim): NF_BR_PRE_ROUTING
     /// and NF_BR_POST_ROUTING share their numbers with the inet hooks.
-    static let hookPrerouting = UInt32(NF_INET_PRE_ROUTING.rawValue)
-    static let hookPostrouting = UInt32(NF_INET_POST_ROUTING.rawValue)
+    /// Spelled out: with CIPTC also imported, libiptc's headers hide the
+    /// `nf_inet_hooks` names in whole-module (release) builds. These are
+    /// kernel ABI (NF_BR_PRE_ROUTING = 0, NF_BR_POST_ROUTING = 4).
+    static let hookPrerouting: UInt32 = 0
+    static let hookPostrouting: UInt32 = 4
 
     /// nftnl userdata TLV type of a table comment (NFTNL_UDATA_TABLE_COMMENT).
     static let userdataTableComment: UInt8 = 0
