@@ -75,3 +75,7 @@ uninstall:
 
 clean:
 	rm -rf .build .vm out
+
+## Debian package out/hanet_<version>_<arch>.deb (version in packaging/VERSION; lintian-clean).
+deb: release
+	MAKE="$(MAKE)" BIN="$(BIN)" bash packaging/build-deb.sh

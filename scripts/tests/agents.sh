@@ -74,9 +74,17 @@ check "vhostnet blocked table present" bash -c "nft list tables bridge | grep -q
 check "vhostnet --force-start (unblock)" rc_is 0 "${VCRM[@]}" --force-start
 check "vhostnet --force-check while unblocked: 0" rc_is 0 "${VCRM[@]}" --force-check
 check "vhostnet after nft flush ruleset: reachable (0)" bash -c "$(declare -f rc_is); ${VCRM[*]} --force-stop >/dev/null 2>&1; nft flush ruleset; rc_is 0 ${VCRM[*]} --force-check"
-check "vhostnet stop runs no execve beyond its own (guard is a fork)" bash -c "
-  OCF_RESKEY_bridge=xenbr1 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf strace -f -qq -e trace=execve -o /tmp/stv.txt $RA/vhostnet stop;
-  n=\$(grep -c 'execve(' /tmp/stv.txt); echo execve=\$n; [ \$n = 1 ]"
+# strace -f would wait for the guard forever, so count execs with guard=false,
+# then check that the guard is a fork of the agent binary (no exec).
+for action in stop monitor start; do
+  check "vhostnet $action runs exactly one execve (no child process)" bash -c "
+    OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o /tmp/stv.txt $RA/vhostnet $action;
+    n=\$(grep -c 'execve(' /tmp/stv.txt); c=\$(grep -cE 'clone|fork' /tmp/stv.txt); echo execve=\$n clone=\$c; [ \$n = 1 ] && [ \$c = 0 ]"
+done
+check "the guard left by stop is the agent binary itself, forked, not exec'd" bash -c "
+  OCF_RESKEY_bridge=xenbr1 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf $RA/vhostnet stop;
+  pid=\$(cut -d' ' -f1 /tmp/hanet-st/hanet-vhostnet-*.guard); echo guard pid \$pid;
+  [ \"\$(readlink /proc/\$pid/exe)\" = \"\$(readlink -f $RA/vhostnet)\" ] && tr '\\0' ' ' < /proc/\$pid/cmdline | grep -q 'vhostnet stop'"
 OCF_RESKEY_bridge=xenbr1 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf $RA/vhostnet start >/dev/null 2>&1
 
 # --- bond: this kernel has no bonding driver (the VM tier covers a real one) --
