@@ -22,32 +22,46 @@ public struct BlockGuard {
         self.log = log
     }
 
-    /// Runs until the process is killed.
-    public func run() -> Never {
+    /// Runs until asked to stop: any connection to `stopSocket` (a
+    /// listening socket) ends the guard at once, before anything else.
+    /// Without a stop socket (`hanet guard` in the foreground) it runs
+    /// until killed.
+    public func run(stopSocket: Int32 = -1) -> Never {
         log("guard: watching the guest block (\(backend.name)) on " + policy.bridges.map(\.value).joined(separator: " "))
         _ = restoreIfNeeded(cause: "guard start")
-        if backend is NFTablesBackend, let monitor = try? NFTablesChangeMonitor(table: NFTablesBackend.tableName(for: policy)) {
-            let me = UInt32(getpid())
-            while true {
-                do {
-                    switch try monitor.next() {
-                    case .transaction(let t)? where t.touchedTable && t.processID != me:
+        let monitor = backend is NFTablesBackend ? try? NFTablesChangeMonitor(table: NFTablesBackend.tableName(for: policy)) : nil
+        if backend is NFTablesBackend && monitor == nil { log("guard: no nf_tables events; polling every \(pollMilliseconds) ms") }
+        let me = UInt32(getpid())
+        var fds = [pollfd(fd: stopSocket, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: monitor?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+        while true {
+            let ready = poll(&fds, 2, monitor == nil ? pollMilliseconds : -1)
+            if ready < 0 && errno != EINTR { usleep(100_000) }
+            if fds[0].revents != 0 {
+                log("guard: ended by an unblock")
+                _exit(0)
+            }
+            guard let monitor else {
+                _ = restoreIfNeeded(cause: "periodic check")
+                continue
+            }
+            guard fds[1].revents != 0 else { continue }
+            do {
+                while let event = try monitor.next(timeoutMilliseconds: 0) {
+                    switch event {
+                    case .transaction(let t) where t.touchedTable && t.processID != me:
                         let who = "\(t.processName ?? "unknown process") (pid \(t.processID.map(String.init) ?? "?"))"
                         _ = restoreIfNeeded(cause: "\(who) changed the table: " + t.operations.joined(separator: ", "))
-                    case .overrun?:
+                    case .overrun:
                         _ = restoreIfNeeded(cause: "lost change notifications")
                     default:
                         continue
                     }
-                } catch {
-                    log("guard: event socket failed (\(error)); polling instead")
-                    break
                 }
+            } catch {
+                log("guard: reading nf_tables events failed (\(error)); re-checking")
+                _ = restoreIfNeeded(cause: "event error")
             }
-        }
-        while true {
-            usleep(useconds_t(pollMilliseconds) * 1000)
-            _ = restoreIfNeeded(cause: "periodic check")
         }
     }
 

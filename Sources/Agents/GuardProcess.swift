@@ -4,20 +4,29 @@ import Glibc
 ///
 /// The agent forks itself (twice, with a new session, stdio on /dev/null,
 /// every other descriptor closed) so Pacemaker's executor, which waits for
-/// the agent's pipes to close, is never held up and no other program is
-/// run. A pid file under HA_RSCTMP records the guard with its start time,
-/// so a recycled pid is never mistaken for it.
+/// the agent's pipes to close, is never held up and no other program runs.
+///
+/// The guard listens on an abstract Unix socket named after its policy.
+/// Abstract names live in the network namespace, like the block itself, so
+/// any agent call for the same policy in the same namespace finds the guard
+/// whatever its HA_RSCTMP, a second guard cannot start (the name is taken),
+/// and ending it is race-free: `stop` connects, the guard exits, and `stop`
+/// returns only when the connection reports end-of-file. A pid file under
+/// HA_RSCTMP is kept for administrators.
 public struct GuardProcess {
     public let pidFile: String
+    public let socketName: String
 
     public init(stateDirectory: String, policyTag: String) {
         pidFile = stateDirectory + "/hanet-vhostnet-\(policyTag).guard"
+        socketName = "hanet-vhostnet-guard-\(policyTag)"
     }
 
-    /// Forks the guard; returns once its pid file exists (or it failed).
-    /// `body` runs in the detached child and never returns.
-    public func start(_ body: @escaping () -> Never) -> Int32? {
-        _ = stop() // at most one guard per policy
+    /// Forks the guard; returns its pid once it listens (nil if it failed).
+    /// `body` runs in the detached child with the listening socket and
+    /// never returns; it must exit when a connection arrives.
+    public func start(_ body: @escaping (_ stopSocket: Int32) -> Never) -> Int32? {
+        _ = stop() // at most one guard per policy and namespace
         try? StateFile.makeDirectory(String(pidFile[..<(pidFile.lastIndex(of: "/") ?? pidFile.startIndex)]))
         var ready: [Int32] = [0, 0]
         guard pipe(&ready) == 0 else { return nil }
@@ -28,56 +37,95 @@ public struct GuardProcess {
             _ = setsid()
             let second = fork()
             if second != 0 { _exit(second < 0 ? 1 : 0) }
-            detach(keeping: ready[1])
-            let pid = getpid()
-            let record = "\(pid) \(Self.startTime(of: pid) ?? "0")\n"
+            guard let listener = listen() else { _exit(0) } // another guard holds the name
+            detach(keeping: [ready[1], listener])
+            let record = "\(getpid())\n"
             let fd = open(pidFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             if fd >= 0 {
                 _ = record.withCString { write(fd, $0, strlen($0)) }
                 close(fd)
             }
-            var byte: UInt8 = 1
-            _ = write(ready[1], &byte, 1)
+            var pid = getpid()
+            _ = write(ready[1], &pid, MemoryLayout<Int32>.size)
             close(ready[1])
-            body()
+            body(listener)
         }
         close(ready[1])
         var status: Int32 = 0
         _ = waitpid(first, &status, 0)
-        // Wait (bounded) for the guard to say its pid file is written, so a
-        // start that follows at once always finds it and ends it first.
+        // Bounded wait for "listening": a start right after always finds it.
+        var pid: Int32 = 0
         var pfd = pollfd(fd: ready[0], events: Int16(POLLIN), revents: 0)
-        _ = poll(&pfd, 1, 2000)
-        close(ready[0])
-        return running()
-    }
-
-    /// The guard's pid if it is running (and really is the recorded process).
-    public func running() -> Int32? {
-        guard let text = Self.read(pidFile) else { return nil }
-        let parts = text.split(separator: " ").map { $0.trimmingCharacters() }
-        guard let pid = parts.first.flatMap({ Int32($0) }), pid > 1 else { return nil }
-        guard let recorded = parts.dropFirst().first, Self.startTime(of: pid) == recorded else { return nil }
-        return pid
-    }
-
-    /// Ends the guard and waits until it is gone (TERM, then KILL after 1 s).
-    /// Returns true if a guard was running.
-    @discardableResult
-    public func stop() -> Bool {
-        defer { unlink(pidFile) }
-        guard let pid = running() else { return false }
-        kill(pid, SIGTERM)
-        for attempt in 0..<200 {
-            if kill(pid, 0) != 0 && errno == ESRCH { return true }
-            if Self.startTime(of: pid) == nil { return true }
-            if attempt == 100 { kill(pid, SIGKILL) }
-            usleep(10_000)
+        if poll(&pfd, 1, 2000) > 0, read(ready[0], &pid, MemoryLayout<Int32>.size) == MemoryLayout<Int32>.size {
+            close(ready[0])
+            return pid
         }
+        close(ready[0])
+        return nil
+    }
+
+    /// True if a guard for this policy is listening in this namespace.
+    public func running() -> Bool {
+        guard let fd = connect() else { return false }
+        close(fd)
         return true
     }
 
-    private func detach(keeping keep: Int32) {
+    /// Ends the guard, if any, and waits (bounded) until it is gone.
+    @discardableResult
+    public func stop() -> Bool {
+        guard let fd = connect() else {
+            unlink(pidFile)
+            return false
+        }
+        // The guard exits on accept; its end closes our connection.
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var byte: UInt8 = 0
+        for _ in 0..<4 {
+            if poll(&pfd, 1, 500) > 0, read(fd, &byte, 1) <= 0 { break }
+        }
+        close(fd)
+        unlink(pidFile)
+        return true
+    }
+
+    // MARK: sockets
+
+    private func address() -> (sockaddr_un, socklen_t) {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(socketName.utf8.prefix(100))
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw[0] = 0 // abstract namespace
+            for (i, b) in bytes.enumerated() { raw[i + 1] = b }
+        }
+        let length = MemoryLayout<sa_family_t>.size + 1 + bytes.count
+        return (address, socklen_t(length))
+    }
+
+    private func listen() -> Int32? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var (address, length) = address()
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0, Glibc.listen(fd, 4) == 0 else { close(fd); return nil }
+        return fd
+    }
+
+    private func connect() -> Int32? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var (address, length) = address()
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
+        }
+        guard connected == 0 else { close(fd); return nil }
+        return fd
+    }
+
+    private func detach(keeping keep: [Int32]) {
         let null = open("/dev/null", O_RDWR)
         if null >= 0 {
             dup2(null, 0); dup2(null, 1); dup2(null, 2)
@@ -85,33 +133,10 @@ public struct GuardProcess {
         }
         var fd: Int32 = 3
         while fd < 1024 {
-            if fd != keep { close(fd) }
+            if !keep.contains(fd) { close(fd) }
             fd += 1
         }
         umask(0o022)
         _ = chdir("/")
     }
-
-    /// Field 22 of /proc/PID/stat: start time in clock ticks since boot.
-    static func startTime(of pid: Int32) -> String? {
-        guard let stat = read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After ")": state is field 3, so start time (22) is index 19.
-        guard fields.count > 19, fields[0] != "Z" else { return nil }
-        return String(fields[19])
-    }
-
-    static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<n], as: UTF8.self)
-    }
-}
-
-private extension Substring {
-    func trimmingCharacters() -> String { String(self.filter { !$0.isWhitespace }) }
 }

@@ -63,10 +63,10 @@ public final class GuestIsolation {
         let policy = configuration.policy
         let choice = configuration.backend
         let log = self.log
-        let pid = guardProcess.start {
+        let pid = guardProcess.start { stopSocket in
             // Fresh sockets: the parent's were closed when the guard detached.
             guard let selection = try? choice.select() else { _exit(1) }
-            BlockGuard(policy: policy, backend: selection.backend, log: log).run()
+            BlockGuard(policy: policy, backend: selection.backend, log: log).run(stopSocket: stopSocket)
         }
         if let pid { log("guard running (pid \(pid))") } else { log("guard could not be started; the block is in place") }
     }

@@ -37,6 +37,9 @@ public final class NFTablesChangeMonitor {
         socket.setReceiveBufferSize(4 << 20)
     }
 
+    /// For poll(2) together with other descriptors.
+    public var fileDescriptor: Int32 { socket.fileDescriptor }
+
     /// The next transaction, or nil after `timeoutMilliseconds` (-1: wait).
     public func next(timeoutMilliseconds: Int32 = -1) throws -> Event? {
         while queued.isEmpty {

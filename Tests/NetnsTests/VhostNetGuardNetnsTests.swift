@@ -10,7 +10,7 @@ final class VhostNetGuardNetnsTests: XCTestCase {
     private func guardPID(_ agent: AgentProcess) -> Int32? {
         guard let name = agent.stateFiles().first(where: { $0.hasSuffix(".guard") }),
               let text = try? String(contentsOfFile: agent.stateDirectory + "/" + name, encoding: .utf8) else { return nil }
-        return text.split(separator: " ").first.flatMap { Int32($0) }
+        return text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.flatMap { Int32($0) }
     }
 
     private func alive(_ pid: Int32) -> Bool {
@@ -68,6 +68,25 @@ final class VhostNetGuardNetnsTests: XCTestCase {
         XCTAssertFalse(alive(second))
         XCTAssertEqual(agent.run("stop", noGuard).status, 0)
         XCTAssertNil(guardPID(agent), "guard=false leaves no guard")
+    }
+
+    /// Found with ocf-tester: a guard left by a call with another HA_RSCTMP
+    /// (boot-time block vs Pacemaker) must still be ended by start.
+    func testStartEndsAGuardStartedWithAnotherStateDirectory() throws {
+        let ns = try TestNamespace("guarddir")
+        defer { ns.remove() }
+        try ns.sh("ip link add xenbr1 type bridge")
+        let boot = try AgentProcess(agent: "vhostnet", namespace: ns)
+        let cluster = try AgentProcess(agent: "vhostnet", namespace: ns)
+        XCTAssertNotEqual(boot.stateDirectory, cluster.stateDirectory)
+        let params = ["bridge": "xenbr1", "announce": "0"]
+        XCTAssertEqual(boot.run("block", params).status, 0)
+        let pid = try XCTUnwrap(guardPID(boot))
+        XCTAssertEqual(cluster.run("start", params).status, 0)
+        XCTAssertFalse(alive(pid), "start ended the boot-time guard")
+        try ns.sh("nft flush ruleset")
+        usleep(500_000)
+        XCTAssertEqual(cluster.run("monitor", params).status, 0, "nothing re-blocked behind the cluster's back")
     }
 
     func testNFTablesGuardRestoresFlushedRulesetRepeatedly() throws {
