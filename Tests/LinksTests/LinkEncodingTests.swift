@@ -1,6 +1,8 @@
 import XCTest
 @testable import Links
 import Netlink
+import Glibc
+import TestSupport
 
 /// Our requests must be byte-identical to what iproute2 sends for the same
 /// command: the kernel has accepted those bytes for years.
@@ -67,4 +69,52 @@ final class LinkEncodingTests: XCTestCase {
 /// ifinfomsg spelled out, so the test does not depend on the C import.
 struct ifinfomsgLayout {
     var family: UInt8, pad: UInt8, type: UInt16, index: Int32, flags: UInt32, change: UInt32
+}
+
+/// LinkManager against a scripted kernel: what `ensure` does with each answer.
+final class LinkManagerFakeKernelTests: XCTestCase {
+    private func newLinkReply(_ hex: String) -> FakeNetlinkTransport.Reply {
+        let message = try! NetlinkMessage.split(datagram: bytes(hex: hex)[...])[0]
+        return FakeNetlinkTransport.data(type: 16, payload: message.payload)
+    }
+
+    func testEnsureCreatesWhenTheKernelSaysNoSuchDevice() throws {
+        let fake = FakeNetlinkTransport()
+        let links = LinkManager(connection: NetlinkConnection(transport: fake, firstSequence: 1))
+        fake.expect(FakeNetlinkTransport.error(ENODEV, message: nil))   // RTM_GETLINK br0
+        fake.expect(FakeNetlinkTransport.ack())                          // RTM_NEWLINK
+        XCTAssertEqual(try links.ensure(.init(name: "br0", kind: .bridge(Bridge()))), .created)
+        XCTAssertEqual(fake.sent.count, 2)
+        XCTAssertEqual(fake.sent[1][4], 16, "second request is RTM_NEWLINK")
+    }
+
+    /// Another creator won the race (EEXIST): adopt instead of failing.
+    func testEnsureAdoptsAfterLosingACreationRace() throws {
+        let fake = FakeNetlinkTransport()
+        let links = LinkManager(connection: NetlinkConnection(transport: fake, firstSequence: 1))
+        fake.expect(FakeNetlinkTransport.error(ENODEV, message: nil))
+        fake.expect(FakeNetlinkTransport.error(EEXIST, message: nil))
+        fake.expect(newLinkReply(IPRouteCaptures.bridgeReply))           // now it exists
+        let desired = LinkManager.Desired(name: "br1", kind: .bridge(Bridge()), mtu: 1400)
+        XCTAssertEqual(try links.ensure(desired), .unchanged)
+    }
+
+    func testEnsureNeverReplacesALinkOfAnotherKind() {
+        let fake = FakeNetlinkTransport()
+        let links = LinkManager(connection: NetlinkConnection(transport: fake, firstSequence: 1))
+        fake.expect(newLinkReply(IPRouteCaptures.vifReply))              // vif1.0 is a veth
+        XCTAssertThrowsError(try links.ensure(.init(name: "vif1.0", kind: .bridge(Bridge())))) { error in
+            XCTAssertEqual("\(error)", "vif1.0 exists but is a veth interface, not a bridge")
+        }
+        XCTAssertEqual(fake.sent.count, 1, "no delete, no create")
+    }
+
+    func testEnsureAbsentTreatsNoSuchDeviceAsDone() throws {
+        let fake = FakeNetlinkTransport()
+        let links = LinkManager(connection: NetlinkConnection(transport: fake, firstSequence: 1))
+        fake.expect(FakeNetlinkTransport.error(ENODEV, message: nil))
+        XCTAssertFalse(try links.ensureAbsent("gone0"))
+        fake.expect(FakeNetlinkTransport.error(EPERM, message: nil))
+        XCTAssertThrowsError(try links.ensureAbsent("eth0")) { XCTAssertEqual(($0 as? NetlinkError)?.errno, EPERM) }
+    }
 }

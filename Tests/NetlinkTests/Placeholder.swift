@@ -1,2 +1,0 @@
-import XCTest
-final class NetlinkTestsPlaceholder: XCTestCase { func testNothing() {} }
