@@ -7,8 +7,9 @@ import Netlink
 /// Replaces modprobe.conf `options bonding ...` + ifcfg-bond0 + ifcfg-ethN
 /// `MASTER=bond0` + `ifup bond0`: the agent resource-agents never shipped.
 public struct BondAgent: ResourceAgent {
+    public static let agentName = "bond"
     public static let metadata = AgentMetadata(
-        name: "bond",
+        name: agentName,
         version: "1.0",
         shortDescription: "Bonded NICs (all seven modes) with optional VLANs, for bridge uplinks",
         longDescription: """

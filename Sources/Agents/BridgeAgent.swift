@@ -7,8 +7,9 @@ import Netlink
 /// Replaces `brctl addbr xenbr1; brctl addif xenbr1 bond0; ip link set
 /// xenbr1 arp off multicast off up` and Xen's `network-bridge netdev=bond0`.
 public struct BridgeAgent: ResourceAgent {
+    public static let agentName = "bridge"
     public static let metadata = AgentMetadata(
-        name: "bridge",
+        name: agentName,
         version: "1.0",
         shortDescription: "Bridge with an uplink (NIC, bond or VLAN) for virtual machines",
         longDescription: """

@@ -7,8 +7,9 @@ import Firewall
 /// Seed 004's "unblock-vhosts-network", done properly: no rule positions,
 /// IPv6 and every other ethertype included, atomic, and verifiable.
 public struct VhostNetAgent: ResourceAgent {
+    public static let agentName = "vhostnet"
     public static let metadata = AgentMetadata(
-        name: "vhostnet",
+        name: agentName,
         version: "1.0",
         shortDescription: "Guest network isolation on the standby host of a virtualization pair",
         longDescription: """

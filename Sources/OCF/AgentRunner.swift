@@ -81,13 +81,15 @@ public enum AgentRunner {
     /// as: `bridge` (OCF path), `hanet-bridge` (init script), or an rc
     /// link such as `S20hanet-bridge`. Any directory part is ignored.
     public static func agent(invokedAs invocation: String, among agents: [any ResourceAgent.Type]) -> (any ResourceAgent.Type)? {
-        var name = Substring(invocation.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
-        if let first = name.first, first == "S" || first == "K" {
-            let digits = name.dropFirst().prefix { $0 >= "0" && $0 <= "9" }
+        // Bytes, not Characters: this runs on every call of every agent.
+        var name = invocation.utf8[...]
+        if let slash = name.lastIndex(of: UInt8(ascii: "/")) { name = name[name.index(after: slash)...] }
+        if let first = name.first, first == UInt8(ascii: "S") || first == UInt8(ascii: "K") {
+            let digits = name.dropFirst().prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
             if !digits.isEmpty { name = name.dropFirst(1 + digits.count) }
         }
-        if name.hasPrefix("hanet-") { name = name.dropFirst(6) }
-        return agents.first { $0.metadata.name == name }
+        if name.starts(with: "hanet-".utf8) { name = name.dropFirst(6) }
+        return agents.first { $0.agentName.utf8.elementsEqual(name) }
     }
 
     /// The multi-call entry point: `argv` includes the program name. Falls

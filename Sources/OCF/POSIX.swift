@@ -78,15 +78,18 @@ enum POSIX {
     }
 
     /// The real process environment, read from `environ`.
+    /// Split on the first `=` by bytes: walking Characters (grapheme
+    /// breaking) over every variable was a visible share of an agent's
+    /// start-up, which Pacemaker pays on every monitor.
     static func environment() -> [String: String] {
         var result: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                let name = String(text[..<equals])
+            if let equals = strchr(entry, 0x3d) {
+                let nameLength = entry.distance(to: equals)
+                let name = String(decoding: UnsafeRawBufferPointer(start: entry, count: nameLength), as: UTF8.self)
                 if result[name] == nil {
-                    result[name] = String(text[text.index(after: equals)...])
+                    result[name] = String(cString: equals + 1)
                 }
             }
             pointer += 1

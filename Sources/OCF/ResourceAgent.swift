@@ -8,6 +8,10 @@
 public protocol ResourceAgent {
     static var metadata: AgentMetadata { get }
 
+    /// The agent's name (`bridge`), without building the whole meta-data:
+    /// the multi-call executable matches argv[0] against it on every call.
+    static var agentName: String { get }
+
     /// Reads and checks parameters from `context.parameters`; throw
     /// `AgentFailure(.errConfigured, …)` (the `Parameters` accessors do)
     /// for bad values. Must not touch the system: it also runs for stop and
@@ -42,6 +46,8 @@ public protocol ResourceAgent {
 }
 
 extension ResourceAgent {
+    public static var agentName: String { metadata.name }
+
     public func validate() throws {}
 
     public func perform(action: String) throws -> OCFExitCode? { nil }
