@@ -19,9 +19,12 @@ log() { printf '\n=== %s\n' "$*"; }
 
 # XCTest prints "Executed N tests, with K tests skipped and F failures"; take the last one.
 count_xctest() { # file -> "executed skipped failed"
-  grep -E 'Executed [0-9]+ tests?, with' "$1" | tail -1 |
-    sed -E 's/.*Executed ([0-9]+) tests?, with (([0-9]+) tests? skipped and )?([0-9]+) failures?.*/\1 \3 \4/' |
-    awk '{print $1, ($2==""?0:$2), ($3==""?0:$3)}'
+  local line executed skipped failed
+  line=$(grep -E 'Executed [0-9]+ tests?, with' "$1" | tail -1)
+  executed=$(echo "$line" | sed -nE 's/.*Executed ([0-9]+) tests?.*/\1/p')
+  skipped=$(echo "$line" | grep -oE '[0-9]+ tests? skipped' | grep -oE '^[0-9]+')
+  failed=$(echo "$line" | grep -oE '[0-9]+ failures?' | grep -oE '^[0-9]+')
+  echo "${executed:-0} ${skipped:-0} ${failed:-0}"
 }
 
 record() { # tier executed skipped failed required_min
