@@ -104,14 +104,9 @@ public struct BondAgent: ResourceAgent {
         configuration = try Self.parse(context.parameters)
     }
 
-    static func name(_ parameter: String, _ text: String) throws -> InterfaceName {
-        do { return try InterfaceName(validating: text) } catch { throw AgentFailure.parameter(parameter, error.description) }
-    }
-
     static func parse(_ p: Parameters) throws -> BondConfiguration {
-        let bondName = try name("bond", try p.string("bond"))
-        let slaveTexts = try p.list("slaves")
-        let slaves = try slaveTexts.map { try name("slaves", $0) }
+        let bondName = try p.interfaceName("bond")
+        let slaves = try p.interfaceNames("slaves")
         guard slaves.count >= 2 else { throw AgentFailure.parameter("slaves", "a bond needs two or more slaves (got \(slaves.count))") }
         if Set(slaves).count != slaves.count { throw AgentFailure.parameter("slaves", "lists a slave twice") }
         if slaves.contains(bondName) { throw AgentFailure.parameter("slaves", "cannot contain the bond itself (\(bondName))") }
@@ -175,18 +170,14 @@ public struct BondAgent: ResourceAgent {
             throw AgentFailure.parameter("arp_validate", "needs arp_interval")
         }
         var c = BondConfiguration(bond: bondName, slaves: slaves, options: o)
-        if let primary = try p.optionalString("primary") {
-            let primaryName = try name("primary", primary)
-            guard slaves.contains(primaryName) else { throw AgentFailure.parameter("primary", "\(primary) is not one of slaves (\(slaves.map(\.value).joined(separator: " ")))") }
+        if let primaryName = try p.optionalInterfaceName("primary") {
+            guard slaves.contains(primaryName) else { throw AgentFailure.parameter("primary", "\(primaryName) is not one of slaves (\(slaves.map(\.value).joined(separator: " ")))") }
             guard [.activeBackup, .balanceTLB, .balanceALB].contains(mode) else {
                 throw AgentFailure.parameter("primary", "only applies to active-backup, balance-tlb and balance-alb (mode is \(mode))")
             }
             c.primary = primaryName
         }
-        if let mac = try p.optionalString("mac") {
-            do { c.mac = try MACAddress(parsing: mac) } catch { throw AgentFailure.parameter("mac", error.description) }
-            if c.mac!.isMulticast || c.mac!.isZero { throw AgentFailure.parameter("mac", "\(mac) is not a unicast address") }
-        }
+        c.mac = try p.optionalUnicastMAC("mac")
         c.mtu = try p.optionalInteger("mtu", in: 68...65535).map(UInt32.init)
         c.arp = try p.bool("arp")
         c.multicast = try p.bool("multicast")

@@ -81,11 +81,8 @@ public struct BridgeAgent: ResourceAgent {
     public init(context: AgentContext) throws {
         self.context = context
         let p = context.parameters
-        func name(_ parameter: String, _ text: String) throws -> InterfaceName {
-            do { return try InterfaceName(validating: text) } catch { throw AgentFailure.parameter(parameter, error.description) }
-        }
-        var c = BridgeConfiguration(bridge: try name("bridge", try p.string("bridge")))
-        if let uplink = try p.optionalString("uplink") { c.uplink = try name("uplink", uplink) }
+        var c = BridgeConfiguration(bridge: try p.interfaceName("bridge"))
+        c.uplink = try p.optionalInterfaceName("uplink")
         if c.uplink == c.bridge { throw AgentFailure.parameter("uplink", "cannot be the bridge itself (\(c.bridge))") }
         c.create = try p.bool("create")
         c.arp = try p.bool("arp")
@@ -95,10 +92,7 @@ public struct BridgeAgent: ResourceAgent {
             if c.stp && delay < 2 { throw AgentFailure.parameter("forward_delay", "must be 2-30 seconds when stp=on (got \(delay))") }
             c.forwardDelay = UInt32(delay)
         }
-        if let mac = try p.optionalString("mac") {
-            do { c.mac = try MACAddress(parsing: mac) } catch { throw AgentFailure.parameter("mac", error.description) }
-            if c.mac!.isMulticast || c.mac!.isZero { throw AgentFailure.parameter("mac", "\(mac) is not a unicast address") }
-        }
+        c.mac = try p.optionalUnicastMAC("mac")
         if let mtu = try p.optionalInteger("mtu", in: 68...65535) { c.mtu = UInt32(mtu) }
         configuration = c
     }

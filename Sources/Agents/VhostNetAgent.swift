@@ -103,11 +103,8 @@ public struct VhostNetAgent: ResourceAgent {
     }
 
     public static func parse(_ p: Parameters) throws -> VhostNetConfiguration {
-        let bridgeTexts = try p.list("bridge")
-        guard !bridgeTexts.isEmpty else { throw AgentFailure.parameter("bridge", "names no bridge") }
-        let bridges = try bridgeTexts.map { text in
-            do { return try InterfaceName(validating: text) } catch { throw AgentFailure.parameter("bridge", "\(error)") }
-        }
+        let bridges = try p.interfaceNames("bridge")
+        guard !bridges.isEmpty else { throw AgentFailure.parameter("bridge", "names no bridge") }
         func patterns(_ name: String) throws -> [PortPattern] {
             try p.list(name).map { text in
                 do { return try PortPattern(parsing: text) } catch { throw AgentFailure.parameter(name, "\(error)") }

@@ -32,6 +32,19 @@ public struct Bond: Equatable, Sendable {
     }
 }
 
+/// A bonding option the kernel takes by number and `ip`/sysfs spell by
+/// name: parsed from either, printed as the name.
+public protocol KernelOption: CaseIterable, Sendable, CustomStringConvertible, RawRepresentable
+where RawValue: FixedWidthInteger {}
+
+extension KernelOption {
+    public init?(parsing text: String) {
+        if let number = RawValue(text), let value = Self(rawValue: number) { self = value; return }
+        guard let value = Self.allCases.first(where: { $0.description == text.lowercased() }) else { return nil }
+        self = value
+    }
+}
+
 /// The seven bonding modes, spelled as the kernel and `ip` spell them.
 public enum BondMode: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case balanceRR = 0
@@ -67,7 +80,7 @@ public enum BondMode: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     public var usesAllSlaves: Bool { self != .activeBackup && self != .broadcast }
 }
 
-public enum XmitHashPolicy: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+public enum XmitHashPolicy: UInt8, KernelOption {
     case layer2 = 0, layer34 = 1, layer23 = 2, encap23 = 3, encap34 = 4, vlanSrcMAC = 5
     public var description: String {
         switch self {
@@ -79,62 +92,32 @@ public enum XmitHashPolicy: UInt8, CaseIterable, Sendable, CustomStringConvertib
         case .vlanSrcMAC: return "vlan+srcmac"
         }
     }
-    public init?(parsing text: String) {
-        if let n = UInt8(text), let v = Self(rawValue: n) { self = v; return }
-        guard let v = Self.allCases.first(where: { $0.description == text.lowercased() }) else { return nil }
-        self = v
-    }
 }
 
-public enum LACPRate: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+public enum LACPRate: UInt8, KernelOption {
     case slow = 0, fast = 1
     public var description: String { self == .slow ? "slow" : "fast" }
-    public init?(parsing text: String) {
-        if let n = UInt8(text), let v = Self(rawValue: n) { self = v; return }
-        guard let v = Self.allCases.first(where: { $0.description == text.lowercased() }) else { return nil }
-        self = v
-    }
 }
 
-public enum ADSelect: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+public enum ADSelect: UInt8, KernelOption {
     case stable = 0, bandwidth = 1, count = 2
     public var description: String { ["stable", "bandwidth", "count"][Int(rawValue)] }
-    public init?(parsing text: String) {
-        if let n = UInt8(text), let v = Self(rawValue: n) { self = v; return }
-        guard let v = Self.allCases.first(where: { $0.description == text.lowercased() }) else { return nil }
-        self = v
-    }
 }
 
-public enum FailOverMAC: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+public enum FailOverMAC: UInt8, KernelOption {
     case none = 0, active = 1, follow = 2
     public var description: String { ["none", "active", "follow"][Int(rawValue)] }
-    public init?(parsing text: String) {
-        if let n = UInt8(text), let v = Self(rawValue: n) { self = v; return }
-        guard let v = Self.allCases.first(where: { $0.description == text.lowercased() }) else { return nil }
-        self = v
-    }
 }
 
-public enum PrimaryReselect: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+public enum PrimaryReselect: UInt8, KernelOption {
     case always = 0, better = 1, failure = 2
     public var description: String { ["always", "better", "failure"][Int(rawValue)] }
-    public init?(parsing text: String) {
-        if let n = UInt8(text), let v = Self(rawValue: n) { self = v; return }
-        guard let v = Self.allCases.first(where: { $0.description == text.lowercased() }) else { return nil }
-        self = v
-    }
 }
 
-public enum ARPValidate: UInt32, CaseIterable, Sendable, CustomStringConvertible {
+public enum ARPValidate: UInt32, KernelOption {
     case none = 0, active = 1, backup = 2, all = 3, filter = 4, filterActive = 5, filterBackup = 6
     public var description: String {
         ["none", "active", "backup", "all", "filter", "filter_active", "filter_backup"][Int(rawValue)]
-    }
-    public init?(parsing text: String) {
-        if let n = UInt32(text), let v = Self(rawValue: n) { self = v; return }
-        guard let v = Self.allCases.first(where: { $0.description == text.lowercased() }) else { return nil }
-        self = v
     }
 }
 

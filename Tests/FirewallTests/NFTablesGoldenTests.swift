@@ -197,16 +197,7 @@ enum NFTablesWire {
         try NetlinkMessage.split(datagram: datagram[...]).map { Message(type: $0.type, flags: $0.flags, payload: $0.payload) }
     }
 
-    static func bytes<S: StringProtocol>(hex: S) -> [UInt8] {
-        var out: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            out.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
-        }
-        return out
-    }
+    static func bytes<S: StringProtocol>(hex: S) -> [UInt8] { Hex.bytes(hex) }
 
     /// A fixture line as a NetlinkMessage (for replies of the fake kernel).
     static func netlinkMessage(_ line: String) -> NetlinkMessage {

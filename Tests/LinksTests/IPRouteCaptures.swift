@@ -104,13 +104,6 @@ enum IPRouteCaptures {
         "04003e8004004180"
 }
 
-func bytes(hex: String) -> [UInt8] {
-    var out: [UInt8] = []
-    var index = hex.startIndex
-    while index < hex.endIndex {
-        let next = hex.index(index, offsetBy: 2)
-        out.append(UInt8(hex[index..<next], radix: 16)!)
-        index = next
-    }
-    return out
-}
+import TestSupport
+
+func bytes(hex: String) -> [UInt8] { Hex.bytes(hex) }
