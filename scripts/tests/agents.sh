@@ -107,6 +107,19 @@ check "LSB stop" rc_is 0 "${LSB[@]}" stop
 check "LSB status after stop: 3" rc_is 3 "${LSB[@]}" status
 check "LSB stop again: 0" rc_is 0 "${LSB[@]}" stop
 
+# --- vhostnet as the seed's init script (Heartbeat v1 haresources) ----------
+printf 'bridge=xenbr1\nannounce=0\nguard=false\n' > /tmp/hanet-lsb/vhostnet.conf
+VLSB=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HANET_CONFIG=/tmp/hanet-lsb/vhostnet.conf HA_RSCTMP=/tmp/hanet-lsb/run "$STAGE/etc/init.d/hanet-vhostnet")
+check "LSB hanet-vhostnet stop (block)" rc_is 0 "${VLSB[@]}" stop
+check "LSB hanet-vhostnet status while blocked: 3" rc_is 3 "${VLSB[@]}" status
+check "LSB hanet-vhostnet start (unblock)" rc_is 0 "${VLSB[@]}" start
+check "LSB hanet-vhostnet status while unblocked: 0" rc_is 0 "${VLSB[@]}" status
+check "LSB hanet-vhostnet block (boot-time action)" rc_is 0 "${VLSB[@]}" block
+check "boot-time init script runs the block" bash -c "
+  sed 's#/usr/lib/hanet/hanet-agent#$STAGE/usr/lib/hanet/hanet-agent#; s#/etc/default/hanet-vhostnet#/tmp/hanet-lsb/vhostnet.conf#g' $STAGE/etc/init.d/hanet-vhostnet-block > /tmp/hanet-lsb/block-init &&
+  ${VLSB[*]} start >/dev/null 2>&1; HA_RSCTMP=/tmp/hanet-lsb/run sh /tmp/hanet-lsb/block-init start && ${VLSB[*]} status; [ \$? = 3 ]"
+"${VLSB[@]}" start >/dev/null 2>&1
+
 # --- no child processes ------------------------------------------------------
 OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=up0 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf $RA/bridge start >/dev/null 2>&1
 for action in start monitor stop; do
