@@ -78,4 +78,4 @@ clean:
 
 ## Debian package out/hanet_<version>_<arch>.deb (version in packaging/VERSION; lintian-clean).
 deb: release
-	MAKE="$(MAKE)" BIN="$(BIN)" bash packaging/build-deb.sh
+	BIN="$(BIN)" bash packaging/build-deb.sh

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034,SC2119 # environment arrays are passed to bench/lib.sh by name
 # Benchmark: `monitor` of the installed ocf:hanet:bridge against resource-agents'
 # ocf:heartbeat:iface-bridge, on the same bridge, in one run.
 #
@@ -10,6 +11,7 @@
 # namespace so only the agent is timed), counts child processes (execve)
 # with strace and user-space instructions with callgrind. Prints markdown tables.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$REPO"
 BENCH_RUNS=${1:-300}
@@ -33,8 +35,9 @@ mkdir -p "$STAGE/run"
 bench_in "$NS" IFB_ENV "$IFB" start >/dev/null 2>&1
 bench_in "$NS" HANET_ENV "$BRIDGE" start
 # Both must agree that the bridge is running before we time them.
-bench_in "$NS" HANET_ENV "$BRIDGE" monitor && bench_in "$NS" IFB_ENV "$IFB" monitor ||
+if ! bench_in "$NS" HANET_ENV "$BRIDGE" monitor || ! bench_in "$NS" IFB_ENV "$IFB" monitor; then
   bench_die "an agent does not report the bridge as running"
+fi
 
 MACHINE_BEFORE=$(bench_machine)
 bench_run --impl "/bin/true (process start floor)" --action "-" --ns "$NS" -- /bin/true
@@ -42,6 +45,7 @@ bench_run --impl "ocf:hanet:bridge" --action monitor --ns "$NS" --env HANET_ENV 
 bench_run --impl "ocf:heartbeat:iface-bridge" --action monitor --ns "$NS" --env IFB_ENV -- "$IFB" monitor
 echo "## bridge monitor ($BENCH_RUNS runs per command, hyperfine -N inside the namespace)"
 echo
+echo "source: $(bench_source)  "
 echo "before: $MACHINE_BEFORE  "
 echo "after:  $(bench_machine)"
 echo

@@ -75,6 +75,9 @@ if [[ " $ONLY " == *" vm "* ]]; then
   start=$(date +%s)
   # XCTest filters by Module.Class: list the VM test classes from the binary.
   VM_CLASSES=$("$XCTEST" --list-tests 2>/dev/null | sed -nE 's/^(VMTests\.[A-Za-z0-9_]+)[./].*/\1/p' | sort -u | paste -sd, -)
+  # Debian's kernel has nft_meta_bridge (this host's lacks it): the nftables
+  # backend's bridge-scoped rules are proven with real traffic only there.
+  VM_CLASSES="$VM_CLASSES,NetnsTests.NFTablesBackendNetnsTests"
   echo "VM test classes: ${VM_CLASSES:-none}"
   scripts/vm/run --mem 512 --timeout 1200 --env HANET_IN_VM=1 -- "$XCTEST" "${VM_CLASSES:-VMTests.none}" >"$LOG/vm.txt" 2>&1; rc=$?
   grep -E "^VM:|error|failed \(" "$LOG/vm.txt" | head -30
