@@ -54,11 +54,14 @@ install: release
 	  $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANDIR)/man7
 	install -m 0755 $(BIN)/hanet-agent $(DESTDIR)$(LIBEXECDIR)/hanet-agent
 	install -m 0755 $(BIN)/hanet $(DESTDIR)$(PREFIX)/sbin/hanet
+	# Relative links: they resolve inside DESTDIR too (staged installs, packages).
 	for a in $(AGENTS); do \
-	  ln -sfn $(LIBEXECDIR)/hanet-agent $(DESTDIR)$(OCF_ROOT)/resource.d/hanet/$$a; \
-	  ln -sfn $(LIBEXECDIR)/hanet-agent $(DESTDIR)$(SYSCONFDIR)/init.d/hanet-$$a; \
+	  ln -sfnr $(DESTDIR)$(LIBEXECDIR)/hanet-agent $(DESTDIR)$(OCF_ROOT)/resource.d/hanet/$$a; \
+	  ln -sfnr $(DESTDIR)$(LIBEXECDIR)/hanet-agent $(DESTDIR)$(SYSCONFDIR)/init.d/hanet-$$a; \
 	done
+	install -d $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 0644 man/hanet.8 $(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
 	install -m 0644 agents/hanet-vhostnet-block.service $(DESTDIR)$(UNITDIR)/
 	install -m 0755 agents/hanet-vhostnet-block.init $(DESTDIR)$(SYSCONFDIR)/init.d/hanet-vhostnet-block
@@ -70,6 +73,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBEXECDIR)/hanet-agent $(DESTDIR)$(PREFIX)/sbin/hanet
 	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 	for m in man/*.7; do rm -f $(DESTDIR)$(MANDIR)/man7/$$(basename $$m); done
+	rm -f $(DESTDIR)$(MANDIR)/man8/hanet.8
 	rm -f $(DESTDIR)$(UNITDIR)/hanet-vhostnet-block.service $(DESTDIR)$(SYSCONFDIR)/init.d/hanet-vhostnet-block
 	rm -rf $(DESTDIR)$(DOCDIR)/examples
 
