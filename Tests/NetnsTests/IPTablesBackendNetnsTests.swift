@@ -108,9 +108,14 @@ final class IPTablesBackendNetnsTests: XCTestCase {
 
         // Idempotent: a second block changes nothing, not even counters.
         try ns.sh("iptables-legacy -w -Z")
-        let before = try run(["iptables-legacy-save", "-c"])
+        // With counters, without the "# Generated ... on <time>" comments
+        // (a second may tick between the two saves).
+        func savedWithCounters() throws -> [Substring] {
+            try run(["iptables-legacy-save", "-c"]).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        }
+        let before = try savedWithCounters()
         try backend.block(policy)
-        XCTAssertEqual(try run(["iptables-legacy-save", "-c"]), before)
+        XCTAssertEqual(try savedWithCounters(), before)
 
         try backend.unblock(policy)
         for tool in ["iptables-legacy", "ip6tables-legacy"] {
