@@ -44,6 +44,13 @@ test-netns: deps
 test-vm: deps
 	HANET_TIERS=vm bash scripts/test.sh
 
+## Benchmarks (results and the commands that produced them: BENCHMARKS.md).
+bench: release
+	bash bench/start-floor.sh
+	bash bench/bridge-monitor.sh
+	bash bench/vhostnet.sh
+	bash bench/bond-monitor.sh
+
 ## Regenerate man/ from the agents' meta-data (a test fails when it is stale).
 man: build
 	.build/debug/hanet man --write man

@@ -1,5 +1,5 @@
 /// Turns raw link events into the lines an administrator wants to read:
-/// "bond0: active slave eth1 -> eth2", "eth1: link down (slave of bond0)".
+/// "bond0: active slave eth1 -> eth2", "eth1: link down (port of bond0)".
 ///
 /// Kept separate from the socket so the wording is unit-tested with
 /// recorded links, and `hanet watch` stays a thin loop.

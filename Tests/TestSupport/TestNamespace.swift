@@ -43,9 +43,14 @@ public final class TestNamespace {
         try exec(["sh", "-ec", script], must: true).stdout
     }
 
+    /// Ends every process still inside (a vhostnet guard, a capture) and
+    /// deletes the namespace: a process left behind would keep the
+    /// namespace, and its links, alive after its name is gone.
     public func remove() {
         guard !removed else { return }
         removed = true
+        let pids = Command.run(["ip", "netns", "pids", name]).stdout.split(separator: "\n").compactMap { Int32($0) }
+        for pid in pids where pid != getpid() { kill(pid, SIGKILL) }
         Command.run(["ip", "netns", "del", name])
     }
 

@@ -129,6 +129,14 @@ for action in start monitor stop; do
     n=\$(grep -c 'execve(' /tmp/st.txt); c=\$(grep -cE 'clone|fork' /tmp/st.txt); echo \"execve=\$n clone/fork=\$c\"; cat /tmp/st.txt | head -5; [ \$n = 1 ] && [ \$c = 0 ]"
 done
 
+# Nothing of ours may outlive the sandbox (a guard would keep its netns alive).
+me=$(readlink /proc/$$/ns/net)
+for p in /proc/[0-9]*; do
+  pid=${p#/proc/}
+  [ "$pid" = $$ ] && continue
+  [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] && grep -qa hanet-agent "$p/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null
+done
+
 echo
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
