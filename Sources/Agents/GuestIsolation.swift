@@ -94,28 +94,25 @@ public final class GuestIsolation {
         stopGuard()
         try backend.unblock(configuration.policy)
         var report = UnblockReport()
-        let all = try links.list()
         var known = registry.load()
         for bridgeName in configuration.policy.bridges {
-            guard let bridge = all.first(where: { $0.name == bridgeName && $0.kind?.kernelName == "bridge" }) else {
+            guard let bridge = try links.link(named: bridgeName), bridge.kind?.kernelName == "bridge" else {
                 log("bridge \(bridgeName) does not exist: nothing to relearn there")
                 continue
             }
-            let ports = all.filter { $0.masterIndex == bridge.index }
+            let ports = try links.ports(ofMasterIndex: bridge.index)
             let guestPorts = ports.filter { configuration.policy.isGuest(port: $0.name.value) }
-            let guestIndexes = Set(guestPorts.map(\.index))
-            let uplinks = ports.filter { !guestIndexes.contains($0.index) && !isExempt($0.name.value) }
+            let guestNames = Dictionary(guestPorts.map { ($0.index, $0.name.value) }, uniquingKeysWith: { a, _ in a })
+            let uplinks = ports.filter { guestNames[$0.index] == nil && !isExempt($0.name.value) }
             let entries = try fdb.entries(bridgeIndex: bridge.index).filter(\.isDynamic)
-            for entry in entries where guestIndexes.contains(entry.portIndex) {
-                known[entry.mac] = all.first { $0.index == entry.portIndex }?.name.value
-            }
+            for entry in entries { if let port = guestNames[entry.portIndex] { known[entry.mac] = port } }
             // Every current guest port accounted for by a known MAC? Then
             // remove just those MACs elsewhere; otherwise some guest's MAC
             // is unknown and only flushing the uplinks' learned entries
             // guarantees its first inbound frame is not dropped.
             let portsWithKnownMAC = Set(known.values)
             let allKnown = guestPorts.allSatisfy { portsWithKnownMAC.contains($0.name.value) }
-            for entry in entries where !guestIndexes.contains(entry.portIndex) {
+            for entry in entries where guestNames[entry.portIndex] == nil {
                 if !allKnown || known[entry.mac] != nil {
                     try fdb.delete(entry)
                     report.flushedEntries += 1
@@ -123,8 +120,8 @@ public final class GuestIsolation {
             }
             if !allKnown { report.flushedAllOnUplinks = true }
             report.uplinks += uplinks.map(\.name)
-            let macs = known.keys.filter { !$0.isMulticast }.sorted { $0.description < $1.description }
-            if configuration.announce > 0, !macs.isEmpty {
+            if configuration.announce > 0, !known.isEmpty {
+                let macs = known.keys.filter { !$0.isMulticast }.sorted { $0.integerValue < $1.integerValue }
                 for uplink in uplinks { try announce(macs, via: uplink) }
                 report.announcedMACs = macs
             }
@@ -160,20 +157,20 @@ public final class GuestIsolation {
         case .blocked:
             return .isolated
         case .unblocked:
-            rememberGuests()
             return .reachable("no block installed: guests on \(bridgeList) can reach the network")
         case .incomplete(let reason):
             return .reachable("block incomplete (\(reason)): guests on \(bridgeList) may reach the network")
         }
     }
 
-    /// Records the guest MACs the bridges have learned on guest ports.
+    /// Records the guest MACs the bridges have learned on guest ports. Done
+    /// when this host is about to be blocked (stop): the moment after which
+    /// its bridges stop learning them, and before which they were live here.
     public func rememberGuests() {
-        guard let all = try? links.list() else { return }
         var seen: [MACAddress: String] = [:]
         for bridgeName in configuration.policy.bridges {
-            guard let bridge = all.first(where: { $0.name == bridgeName }) else { continue }
-            let guestPorts = Dictionary(all.filter { $0.masterIndex == bridge.index && configuration.policy.isGuest(port: $0.name.value) }
+            guard let bridge = try? links.link(named: bridgeName), let ports = try? links.ports(ofMasterIndex: bridge.index) else { continue }
+            let guestPorts = Dictionary(ports.filter { configuration.policy.isGuest(port: $0.name.value) }
                 .map { ($0.index, $0.name.value) }, uniquingKeysWith: { a, _ in a })
             guard !guestPorts.isEmpty, let entries = try? fdb.entries(bridgeIndex: bridge.index) else { continue }
             for entry in entries where entry.isDynamic {

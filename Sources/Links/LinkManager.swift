@@ -30,6 +30,19 @@ public final class LinkManager {
         return try connection.dump(request, operation: "RTM_GETLINK").compactMap { try Link(message: $0) }
     }
 
+    /// The ports of one bridge or bond, filtered by the kernel (IFLA_MASTER
+    /// in the dump request): a host with a thousand guests does not send
+    /// every other link too. Equivalent to: `ip -d link show master MASTER`.
+    public func ports(ofMasterIndex master: Int32) throws -> [Link] {
+        var request = NetlinkRequest(type: UInt16(RTM_GETLINK), flags: 0)
+        request.append(header: ifinfomsg())
+        request.attribute(IFLA.extMask, u32: UInt32(RTEXT_FILTER_SKIP_STATS))
+        request.attribute(IFLA.master, u32: UInt32(bitPattern: master))
+        // Older kernels ignore the filter: keep the check here as well.
+        return try connection.dump(request, operation: "RTM_GETLINK", object: "master \(master)")
+            .compactMap { try Link(message: $0) }.filter { $0.masterIndex == master }
+    }
+
     /// One link by name, or nil when it does not exist. Equivalent to: `ip -d link show NAME`.
     public func link(named name: InterfaceName) throws -> Link? {
         var request = NetlinkRequest(type: UInt16(RTM_GETLINK), flags: 0)

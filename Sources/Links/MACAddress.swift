@@ -36,6 +36,12 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible, Expressib
 
     public var array: [UInt8] { [bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5] }
 
+    /// The 48 bits as one integer: a cheap sort and hash key.
+    public var integerValue: UInt64 {
+        UInt64(bytes.0) << 40 | UInt64(bytes.1) << 32 | UInt64(bytes.2) << 24
+            | UInt64(bytes.3) << 16 | UInt64(bytes.4) << 8 | UInt64(bytes.5)
+    }
+
     /// Multicast bit set: never a valid unicast interface address.
     public var isMulticast: Bool { bytes.0 & 1 == 1 }
     public var isZero: Bool { array.allSatisfy { $0 == 0 } }
@@ -49,6 +55,6 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible, Expressib
         }.joined(separator: ":")
     }
 
-    public static func == (lhs: MACAddress, rhs: MACAddress) -> Bool { lhs.array == rhs.array }
-    public func hash(into hasher: inout Hasher) { hasher.combine(array) }
+    public static func == (lhs: MACAddress, rhs: MACAddress) -> Bool { lhs.integerValue == rhs.integerValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(integerValue) }
 }

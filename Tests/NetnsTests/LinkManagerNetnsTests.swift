@@ -79,6 +79,8 @@ final class LinkManagerNetnsTests: XCTestCase {
         }
         let ports = links.ports(of: bridge, in: ours).map(\.name.value).sorted()
         XCTAssertEqual(ports, ["tap0", "vif12.1", "vif3.0", "vnet7"])
+        // The kernel-filtered dump returns exactly the same ports.
+        XCTAssertEqual(try links.ports(ofMasterIndex: bridge.index).map(\.name.value).sorted(), ports)
         XCTAssertEqual(ours.first { $0.name == "vif12.1" }?.guestPort, .xen(domain: 12, device: 1))
 
         let flags = IPLinkJSON.flags(try XCTUnwrap(ip.link("br0")))
