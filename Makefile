@@ -29,9 +29,10 @@ release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product hanet-agent
 	$(SWIFT) build $(RELEASE_FLAGS) --product hanet
 
-## The main job: install, build, and run the demonstration.
-demo: release
-	$(BIN)/hanet demo
+## The main job: install, build, and run the two-host demonstration under a
+## real Pacemaker cluster (scripts/demo.sh installs packages and builds itself).
+demo:
+	bash scripts/demo.sh
 
 ## All test tiers (unit, netns, VM, agents); the closing line is "N passed, N failed".
 test: deps

@@ -15,6 +15,8 @@ PKGS=(
   qemu-system-x86 linux-image-amd64 busybox-static xz-utils zstd
   # benchmarks and packaging
   hyperfine lintian dpkg-dev fakeroot
+  # the cluster scenario's probe
+  python3
   # the peers we measure against (iface-bridge needs brctl)
   bridge-utils
 )

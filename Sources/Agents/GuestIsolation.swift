@@ -53,7 +53,8 @@ public final class GuestIsolation {
         rememberGuests()
         try backend.block(configuration.policy)
         log("guests blocked on \(bridgeList) (\(backend.name); \(backendReason))")
-        if configuration.guardsBlock { startGuard() }
+        // guard=false also ends a guard an earlier call left behind.
+        if configuration.guardsBlock { startGuard() } else { stopGuard() }
     }
 
     /// Leaves the guard behind (a forked copy of this process, no exec).

@@ -133,10 +133,19 @@ class VhostNetAgentScenarios: XCTestCase {
         capture.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         capture.arguments = ["netns", "exec", lab.switchNS.name, "timeout", "3", "tcpdump", "-l", "-nn", "-e", "-i", "to-host", "rarp"]
         let out = Pipe()
+        let err = Pipe()
         capture.standardOutput = out
-        capture.standardError = Pipe()
+        capture.standardError = err
         try capture.run()
-        usleep(700_000) // let tcpdump attach
+        // Start only once tcpdump says it listens (a fixed sleep was flaky).
+        var banner = ""
+        let deadline = Date().addingTimeInterval(4)
+        while !banner.contains("listening on") && Date() < deadline {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            banner += String(decoding: chunk, as: UTF8.self)
+        }
+        XCTAssertTrue(banner.contains("listening on"), "tcpdump did not start: \(banner)")
         XCTAssertEqual(agent.run("start", params).status, 0)
         capture.waitUntilExit()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

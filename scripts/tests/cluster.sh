@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Tier "cluster": the two-host scenario (seed 004 with the other seeds'
+# networking) under a real Corosync + Pacemaker cluster, short form.
+#
+# `make install DESTDIR=...` into a scratch root, a two-node lab cluster
+# (scripts/cluster/cluster) whose provider "hanet" is that root's agent, and
+# scripts/cluster/scenario: boot-time block, bridge clone + vhostnet, a
+# client probing two guests (one silent) every 10 ms, three rounds each of
+# standby, move and crash (+ restart) switchovers, and `nft flush ruleset`
+# on the standby with guard=true and guard=false in both node orders. Every
+# check must be able to fail: the crash outage is the probe's positive
+# control, the guard=false flush its negative control (duplicates seen).
+# Ends with "N passed, N failed"; exit status non-zero on any failure.
+#
+#   HANET_CLUSTER_TIER_ROUNDS   rounds per switchover type (default 3)
+#   HANET_CLUSTER_TIER_TIMEOUT  s, hard bound for the whole tier (default 330)
+set -euo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$PWD
+ROUNDS=${HANET_CLUSTER_TIER_ROUNDS:-3}
+LIMIT=${HANET_CLUSTER_TIER_TIMEOUT:-330}
+LOGS=${HANET_TEST_LOG:-$ROOT/.build/test-logs}/cluster-scenario
+[ -e /proc/$$/fd/0 ] || exec </dev/null
+
+if [ "$(id -u)" != 0 ]; then
+  echo "cluster tier needs root"; echo "0 passed, 1 failed"; exit 1
+fi
+for t in corosync pacemakerd crm nft arping python3; do
+  command -v "$t" >/dev/null || { echo "missing $t (scripts/install-deps.sh)"; echo "0 passed, 1 failed"; exit 1; }
+done
+if [ -d "${HANET_CLUSTER_STATE:-/run/hanet-cluster}" ]; then
+  echo "a lab cluster is already up (${HANET_CLUSTER_STATE:-/run/hanet-cluster}): scripts/cluster/cluster down first"
+  echo "0 passed, 1 failed"; exit 1
+fi
+
+STAGE=$(mktemp -d /tmp/hanet-cluster-tier.XXXXXX)
+trap 'rm -rf "$STAGE"' EXIT
+# Pacemaker runs meta-data as hacluster: the agent's path must be readable
+chmod 0755 "$STAGE"
+t0=$(date +%s)
+if ! make -s install DESTDIR="$STAGE" >"$STAGE/install.log" 2>&1; then
+  tail -30 "$STAGE/install.log"; echo "0 passed, 1 failed"; exit 1
+fi
+echo "installed into $STAGE ($(( $(date +%s) - t0 )) s)"
+
+rm -rf "$LOGS"
+# The scenario cleans up (lab, cluster) on every exit path and prints the
+# closing "N passed, N failed" itself; the timeout is a last resort (TERM
+# runs that cleanup, KILL 30 s later).
+set +e
+timeout -k 30 "$LIMIT" scripts/cluster/scenario run --up \
+  --agent "$STAGE/usr/lib/hanet/hanet-agent" --rounds "$ROUNDS" --keep-logs "$LOGS" 2>&1 |
+  tee "$STAGE/scenario.log"
+rc=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$STAGE/scenario.log" | tail -1 || true)
+if [ -z "$summary" ]; then
+  echo "scenario ended without a summary (exit status $rc)"
+  if [ -d "${HANET_CLUSTER_STATE:-/run/hanet-cluster}" ]; then scripts/cluster/cluster down >/dev/null 2>&1 || true; fi
+  summary="0 passed, 1 failed"
+elif [ "$rc" != 0 ]; then
+  # a summary with 0 failures but a non-zero exit (e.g. killed) must not pass
+  case "$summary" in *" 0 failed") summary="${summary%% *} passed, 1 failed" ;; esac
+fi
+echo "tier wall time: $(( $(date +%s) - t0 )) s; logs in $LOGS"
+echo "$summary"
+[ "$rc" = 0 ]
