@@ -47,13 +47,21 @@ fi
 XCTEST=$(find .build/debug/ -maxdepth 1 -name '*.xctest' | head -1)
 
 UNIT_FILTER='NetlinkTests\.|LinksTests\.|FirewallTests\.|OCFTests\.|AgentTests\.'
+# Shows a tier's failures and summary, then records its counts; a run that
+# exited non-zero without a failing test (a crash, a build error) fails too.
+finish_xctest_tier() { # tier log exit-status minimum-passed
+  local tier=$1 file=$2 status=$3 min=$4 e s f
+  grep -E "error|failed \(" "$file" | head -20
+  tail -3 "$file"
+  read -r e s f < <(count_xctest "$file")
+  ((status != 0 && f == 0)) && f=1
+  record "$tier" "$e" "$s" "$f" "$min"
+}
+
 if [[ " $ONLY " == *" unit "* ]]; then
   log "tier 1: unit (no root, no kernel)"
-  swift test --skip-build --filter "$UNIT_FILTER" >"$LOG/unit.txt" 2>&1; rc=$?
-  tail -3 "$LOG/unit.txt"
-  read -r e s f < <(count_xctest "$LOG/unit.txt")
-  ((rc != 0 && f == 0)) && f=1
-  record unit "${e:-0}" "${s:-0}" "${f:-1}" 20
+  swift test --skip-build --filter "$UNIT_FILTER" >"$LOG/unit.txt" 2>&1
+  finish_xctest_tier unit "$LOG/unit.txt" $? 20
 fi
 
 if [[ " $ONLY " == *" netns "* ]]; then
@@ -61,12 +69,8 @@ if [[ " $ONLY " == *" netns "* ]]; then
   if [ "$(id -u)" != 0 ]; then
     echo "SKIPPED: netns tier needs root"; record netns 0 0 0 0
   else
-    swift test --skip-build --filter 'NetnsTests\.' >"$LOG/netns.txt" 2>&1; rc=$?
-    grep -E "error|failed \(" "$LOG/netns.txt" | head -20
-    tail -3 "$LOG/netns.txt"
-    read -r e s f < <(count_xctest "$LOG/netns.txt")
-    ((rc != 0 && f == 0)) && f=1
-    record netns "${e:-0}" "${s:-0}" "${f:-1}" 5
+    swift test --skip-build --filter 'NetnsTests\.' >"$LOG/netns.txt" 2>&1
+    finish_xctest_tier netns "$LOG/netns.txt" $? 5
   fi
 fi
 
@@ -79,12 +83,10 @@ if [[ " $ONLY " == *" vm "* ]]; then
   # backend's bridge-scoped rules are proven with real traffic only there.
   VM_CLASSES="$VM_CLASSES,NetnsTests.NFTablesBackendNetnsTests"
   echo "VM test classes: ${VM_CLASSES:-none}"
-  scripts/vm/run --mem 512 --timeout 1200 --env HANET_IN_VM=1 -- "$XCTEST" "${VM_CLASSES:-VMTests.none}" >"$LOG/vm.txt" 2>&1; rc=$?
-  grep -E "^VM:|error|failed \(" "$LOG/vm.txt" | head -30
-  tail -3 "$LOG/vm.txt"
-  read -r e s f < <(count_xctest "$LOG/vm.txt")
-  ((rc != 0 && f == 0)) && f=1
-  record vm "${e:-0}" "${s:-0}" "${f:-1}" 3
+  scripts/vm/run --mem 512 --timeout 1200 --env HANET_IN_VM=1 -- "$XCTEST" "${VM_CLASSES:-VMTests.none}" >"$LOG/vm.txt" 2>&1
+  status=$?
+  grep -E "^VM:" "$LOG/vm.txt" | head -10
+  finish_xctest_tier vm "$LOG/vm.txt" $status 3
   echo "vm tier wall time: $(( $(date +%s) - start )) s" | tee -a "$LOG/summary"
 fi
 

@@ -201,7 +201,7 @@ public struct BondAgent: ResourceAgent {
     }
 
     public func validate() throws { try setup().validate() }
-    public func start() throws { try setup().start() }
+    public func start() throws { try setup().start(validating: false) } // the runtime validated
     public func stop() throws { try setup().stop() }
 
     public func monitor() throws -> OCFExitCode {

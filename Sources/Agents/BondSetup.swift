@@ -55,8 +55,10 @@ public final class BondSetup {
     // MARK: start
 
     @discardableResult
-    public func start() throws -> [String] {
-        try validate()
+    /// - Parameter validating: false when the caller has just run
+    ///   `validate()` (the OCF runtime does before every start).
+    public func start(validating: Bool = true) throws -> [String] {
+        if validating { try validate() }
         var done: [String] = []
         var createdBond = false
         var enslavedNow: [InterfaceName] = []

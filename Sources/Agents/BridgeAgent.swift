@@ -104,7 +104,7 @@ public struct BridgeAgent: ResourceAgent {
     }
 
     public func validate() throws { try attachment().validate() }
-    public func start() throws { try attachment().start() }
+    public func start() throws { try attachment().start(validating: false) } // the runtime validated
     public func stop() throws { try attachment().stop() }
 
     public func monitor() throws -> OCFExitCode {

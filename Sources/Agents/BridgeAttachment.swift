@@ -56,8 +56,10 @@ public final class BridgeAttachment {
     /// Idempotent: a second start changes nothing. On failure, what this
     /// start created is rolled back before the error is reported.
     @discardableResult
-    public func start() throws -> [String] {
-        try validate()
+    /// - Parameter validating: false when the caller has just run
+    ///   `validate()` (the OCF runtime does before every start).
+    public func start(validating: Bool = true) throws -> [String] {
+        if validating { try validate() }
         var done: [String] = []
         var createdNow = false
         var attachedNow = false

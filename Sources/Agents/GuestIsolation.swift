@@ -11,19 +11,21 @@ public final class GuestIsolation {
     public let configuration: VhostNetConfiguration
     public let backend: GuestBlockBackend
     public let backendReason: String
-    private let links: LinkManager
-    private let fdb: BridgeFDB
+    private let openRoute: () throws -> NetlinkConnection
+    private var routeHandles: (links: LinkManager, fdb: BridgeFDB)?
     private let registry: GuestMACRegistry
     private let guardProcess: GuardProcess
     private let log: (String) -> Void
 
+    /// `openRoute` gives the rtnetlink connection for link and FDB work
+    /// (a real socket, or a fake in tests); it is called at most once.
     public init(configuration: VhostNetConfiguration, backend: GuestBlockBackend, backendReason: String,
-                links: LinkManager, fdb: BridgeFDB, stateDirectory: String, log: @escaping (String) -> Void = { _ in }) {
+                openRoute: @escaping () throws -> NetlinkConnection, stateDirectory: String,
+                log: @escaping (String) -> Void = { _ in }) {
         self.configuration = configuration
         self.backend = backend
         self.backendReason = backendReason
-        self.links = links
-        self.fdb = fdb
+        self.openRoute = openRoute
         self.registry = GuestMACRegistry(stateDirectory: stateDirectory, policyTag: configuration.policy.ownerTag)
         self.guardProcess = GuardProcess(stateDirectory: stateDirectory, policyTag: configuration.policy.ownerTag)
         self.log = log
@@ -38,10 +40,19 @@ public final class GuestIsolation {
         } catch let error as GuestBlockBackendChoice.Unavailable {
             throw AgentFailure(.errInstalled, error.description)
         }
-        let connection = try NetlinkConnection(bus: NetlinkConstants.route)
         return GuestIsolation(configuration: configuration, backend: selection.backend, backendReason: selection.reason,
-                              links: LinkManager(connection: connection), fdb: BridgeFDB(connection: connection),
+                              openRoute: { try NetlinkConnection(bus: NetlinkConstants.route) },
                               stateDirectory: stateDirectory, log: log)
+    }
+
+    /// The rtnetlink side, opened on first use: monitor only reads the
+    /// firewall and never pays for this socket.
+    private func route() throws -> (links: LinkManager, fdb: BridgeFDB) {
+        if let handles = routeHandles { return handles }
+        let connection = try openRoute()
+        let handles = (links: LinkManager(connection: connection), fdb: BridgeFDB(connection: connection))
+        routeHandles = handles
+        return handles
     }
 
     // MARK: block (stop)
@@ -95,6 +106,7 @@ public final class GuestIsolation {
         stopGuard()
         try backend.unblock(configuration.policy)
         var report = UnblockReport()
+        let (links, fdb) = try route()
         var known = registry.load()
         for bridgeName in configuration.policy.bridges {
             guard let bridge = try links.link(named: bridgeName), bridge.kind?.kernelName == "bridge" else {
@@ -168,6 +180,7 @@ public final class GuestIsolation {
     /// when this host is about to be blocked (stop): the moment after which
     /// its bridges stop learning them, and before which they were live here.
     public func rememberGuests() {
+        guard let (links, fdb) = try? route() else { return }
         var seen: [MACAddress: String] = [:]
         for bridgeName in configuration.policy.bridges {
             guard let bridge = try? links.link(named: bridgeName), let ports = try? links.ports(ofMasterIndex: bridge.index) else { continue }

@@ -10,10 +10,11 @@ import Firewall
 /// feature, 4 when we lack the privilege, 1 (generic, recoverable) for
 /// everything else. Never 6 here: a kernel error is this node's problem,
 /// and 6 would stop the resource on every node.
-extension NetlinkError: OCFErrorConvertible {
-    public var ocfExitCode: OCFExitCode {
+extension OCFExitCode {
+    /// The errno rule shared by every kernel-facing error type.
+    static func forKernelError(_ errno: Int32) -> OCFExitCode {
         switch errno {
-        case EOPNOTSUPP, EPROTONOSUPPORT, EAFNOSUPPORT, ENOSYS:
+        case EOPNOTSUPP, EPROTONOSUPPORT, EAFNOSUPPORT, ENOSYS, ENOPROTOOPT:
             return .errInstalled
         case EPERM, EACCES:
             return .errPerm
@@ -21,6 +22,10 @@ extension NetlinkError: OCFErrorConvertible {
             return .errGeneric
         }
     }
+}
+
+extension NetlinkError: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .forKernelError(errno) }
 
     public var ocfReason: String {
         if errno == EOPNOTSUPP, kernelMessage == "Unknown device type", operation == "RTM_NEWLINK" {
@@ -28,6 +33,12 @@ extension NetlinkError: OCFErrorConvertible {
         }
         return description
     }
+}
+
+/// libiptc and legacy arp_tables: no ip_tables support (ENOPROTOOPT) is 5.
+extension IPTablesError: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .forKernelError(errno) }
+    public var ocfReason: String { description }
 }
 
 extension NetlinkDecodeError: OCFErrorConvertible {

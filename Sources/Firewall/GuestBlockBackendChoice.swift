@@ -17,19 +17,25 @@ public enum GuestBlockBackendChoice: String, CaseIterable, Sendable {
         public let description: String
     }
 
+    /// One netfilter socket serves both the availability probe and the
+    /// backend: this runs on every monitor call.
     public func select(namespace: NetworkNamespace = .current) throws -> Selection {
+        func nftables() -> NFTablesBackend? {
+            guard let connection = try? NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace),
+                  NFTablesBackend.isAvailable(connection: connection) else { return nil }
+            return NFTablesBackend(connection: connection)
+        }
         switch self {
         case .nftables:
-            guard NFTablesBackend.isAvailable(namespace: namespace) else {
+            guard let backend = nftables() else {
                 throw Unavailable(description: "backend=nftables but this kernel has no nf_tables support")
             }
-            return Selection(backend: NFTablesBackend(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace)),
-                             reason: "backend=nftables")
+            return Selection(backend: backend, reason: "backend=nftables")
         case .iptables:
             return Selection(backend: IPTablesBackend(namespace: namespace), reason: "backend=iptables")
         case .auto:
-            if NFTablesBackend.isAvailable(namespace: namespace) {
-                return Selection(backend: NFTablesBackend(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace)),
+            if let backend = nftables() {
+                return Selection(backend: backend,
                                  reason: "auto: nf_tables is available (a bridge-family table needs no br_netfilter)")
             }
             if IPTablesBackend.legacyTablesInUse(namespace: namespace) {

@@ -31,12 +31,6 @@ public struct IPTablesError: Error, Equatable, Sendable, CustomStringConvertible
 
     /// `iptc_commit ip6 filter HANET-1a2b3c4d: Resource temporarily unavailable (EAGAIN)`
     public var description: String {
-        var text = operation
-        if let table { text += " \(table)" }
-        if let object { text += " \(object)" }
-        let why = message.flatMap { $0.isEmpty ? nil : $0 } ?? Errno.describe(errno)
-        text += ": \(why)"
-        if errno != 0 { text += " (\(Errno.name(errno)))" }
-        return text
+        Errno.failureLine([operation, table, object], errno: errno, message: message)
     }
 }

@@ -47,7 +47,11 @@ public final class NFTablesBackend: GuestBlockBackend {
     /// Asks for the ruleset generation (NFT_MSG_GETGEN): succeeds exactly when
     /// the kernel speaks nf_tables in `namespace`. Changes nothing.
     public static func probe(namespace: NetworkNamespace = .current) throws -> UInt32 {
-        let connection = try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace)
+        try probe(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace))
+    }
+
+    /// The probe on an open connection (which can then serve the backend).
+    public static func probe(connection: NetlinkConnection) throws -> UInt32 {
         let reply = try connection.get(NFTablesMessage.getGeneration(), operation: "NFT_MSG_GETGEN")
         return try NFTablesDecoder.generationID(reply)
     }
@@ -55,6 +59,10 @@ public final class NFTablesBackend: GuestBlockBackend {
     /// `probe` as a yes/no, for choosing a backend.
     public static func isAvailable(namespace: NetworkNamespace = .current) -> Bool {
         (try? probe(namespace: namespace)) != nil
+    }
+
+    public static func isAvailable(connection: NetlinkConnection) -> Bool {
+        (try? probe(connection: connection)) != nil
     }
 
     /// The table a policy owns: `hanet_<ownerTag>`.

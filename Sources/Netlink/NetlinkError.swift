@@ -25,11 +25,7 @@ public struct NetlinkError: Error, Equatable, Sendable, CustomStringConvertible 
 
     /// `RTM_NEWLINK bond0: Device can not be enslaved while up (EBUSY)`
     public var description: String {
-        var text = operation
-        if let object { text += " \(object)" }
-        let why = kernelMessage.flatMap { $0.isEmpty ? nil : $0 } ?? Errno.describe(errno)
-        text += ": \(why) (\(Errno.name(errno)))"
-        return text
+        Errno.failureLine([operation, object], errno: errno, message: kernelMessage)
     }
 }
 
@@ -49,6 +45,15 @@ public struct NetlinkDecodeError: Error, Equatable, Sendable, CustomStringConver
 
 /// errno spelling helpers; symbolic names are what administrators grep for.
 public enum Errno {
+    /// The one-line shape of every kernel-facing error in hanet:
+    /// `<what> <object>: <the kernel's or library's words> (ENAME)`,
+    /// falling back to strerror when no words were given.
+    public static func failureLine(_ subject: [String?], errno code: Int32, message: String?) -> String {
+        let why = message.flatMap { $0.isEmpty ? nil : $0 } ?? describe(code)
+        let head = subject.compactMap { $0 }.joined(separator: " ")
+        return code == 0 ? "\(head): \(why)" : "\(head): \(why) (\(name(code)))"
+    }
+
     public static func describe(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "error \(code)" }
         return String(cString: text)
