@@ -56,6 +56,10 @@ finish_xctest_tier() { # tier log exit-status minimum-passed
   read -r e s f < <(count_xctest "$file")
   ((status != 0 && f == 0)) && f=1
   record "$tier" "$e" "$s" "$f" "$min"
+  # Name the failing tests (and their first assertion) in the summary, so
+  # the tail of a CI log says what broke, not only how many.
+  grep -oE "Test Case '[^']+' failed" "$file" | sed -E "s/Test Case '([^']+)' failed/  failed: \1/" | sort -u | tee -a "$LOG/summary"
+  grep -E ": error: " "$file" | head -3 | cut -c1-300 | sed 's/^/    /' | tee -a "$LOG/summary"
 }
 
 if [[ " $ONLY " == *" unit "* ]]; then
@@ -101,6 +105,7 @@ for extra in scripts/tests/*.sh; do
   p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/'); f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
   p=${p:-0}; f=${f:-0}; ((rc != 0 && f == 0)) && f=1
   record "$tier" $((p + f)) 0 "$f" 1
+  grep -E '^FAIL ' "$LOG/$tier.txt" | head -5 | sed 's/^/  /' | tee -a "$LOG/summary"
 done
 
 log "summary"

@@ -49,7 +49,7 @@ final class BondAgentVMTests: XCTestCase {
         let activePeer: InterfaceName = activeName == "e1" ? "p1" : "p2"
         let otherPeer: InterfaceName = activeName == "e1" ? "p2" : "p1"
         try links.setUp(activePeer, false)  // pull the active slave's cable
-        let failedOver = try VMTier.waitUntil(timeoutSeconds: 3) {
+        let failedOver = try VMTier.waitUntil(timeoutSeconds: 10) {
             (try links.link(named: "bond0")?.kind?.bond?.activeSlaveIndex).map { $0 != active } ?? false
         }
         XCTAssertNotNil(failedOver, "kernel failover")
@@ -60,14 +60,14 @@ final class BondAgentVMTests: XCTestCase {
         XCTAssertEqual(agent.run("monitor", noDegraded).status, 0, "degraded=false reports 0")
 
         try links.setUp(otherPeer, false)  // both cables out
-        XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 3) { self.monitor().status == 1 })
+        XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 10) { self.monitor().status == 1 })
         let failed = monitor()
         XCTAssertEqual(failed.status, 1)
         XCTAssertTrue(failed.exitReason?.contains("no slave has link") == true, "\(failed)")
 
         try links.setUp(activePeer, true)
         try links.setUp(otherPeer, true)
-        XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 3) { self.monitor().status == 0 }, "links back: 0")
+        XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 10) { self.monitor().status == 0 }, "links back: 0")
 
         XCTAssertEqual(agent.run("stop", params).status, 0)
         XCTAssertNil(try links.link(named: "bond0"))

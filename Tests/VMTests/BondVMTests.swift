@@ -42,7 +42,7 @@ final class BondVMTests: XCTestCase {
         XCTAssertEqual(bond.kind?.bond?.mode, .activeBackup)
         XCTAssertEqual(bond.kind?.bond?.miimon, 100)
 
-        let elected = try VMTier.waitUntil(timeoutSeconds: 3) {
+        let elected = try VMTier.waitUntil(timeoutSeconds: 10) {
             (try links.link(named: "bond0")?.kind?.bond?.activeSlaveIndex ?? 0) > 0
         }
         XCTAssertNotNil(elected, "no active slave elected")
@@ -54,11 +54,11 @@ final class BondVMTests: XCTestCase {
 
         let monitor = try LinkMonitor(namespace: .named(ns.name))
         try links.setUp(peer, false)   // "pull the cable"
-        let failover = try VMTier.waitUntil(timeoutSeconds: 3) {
+        let failover = try VMTier.waitUntil(timeoutSeconds: 10) {
             let now = try links.link(named: "bond0")?.kind?.bond?.activeSlaveIndex
             return now != nil && now != firstActive
         }
-        XCTAssertNotNil(failover, "kernel did not fail over within 3 s")
+        XCTAssertNotNil(failover, "kernel did not fail over within 10 s")
         print("VM: active-backup failover observed after \(Int(failover ?? -1)) ms")
 
         // The event stream tells the same story (what `hanet watch` prints).
@@ -71,7 +71,7 @@ final class BondVMTests: XCTestCase {
         let oldActive = try XCTUnwrap(try links.link(index: firstActive))
         XCTAssertNotEqual(oldActive.bondSlave?.miiStatus, .up)
         try links.setUp(peer, true)
-        let recovered = try VMTier.waitUntil(timeoutSeconds: 3) { try links.link(index: firstActive)?.bondSlave?.miiStatus == .up }
+        let recovered = try VMTier.waitUntil(timeoutSeconds: 10) { try links.link(index: firstActive)?.bondSlave?.miiStatus == .up }
         XCTAssertNotNil(recovered)
     }
 
