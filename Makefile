@@ -10,7 +10,12 @@ AGENTS = bond bridge vhostnet
 UNITDIR ?= /lib/systemd/system
 DOCDIR ?= $(PREFIX)/share/doc/hanet
 SWIFT ?= swift
-RELEASE_FLAGS = -c release --static-swift-stdlib
+# libstdc++ is linked statically as well: resolving libstdc++.so's symbols
+# was three quarters of an agent's start-up (bench/start-floor.sh). swiftc's
+# -L puts this folder, holding only libstdc++.a, ahead of gcc's, so the
+# -lstdc++ of the static Swift stdlib finds the archive.
+STATIC_CXX = .build/static-libstdc++
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -L -Xswiftc $(abspath $(STATIC_CXX))
 BIN = .build/release
 
 .PHONY: all deps build release demo test test-unit test-netns test-vm man install uninstall bench deb clean
@@ -25,9 +30,14 @@ build: deps
 	$(SWIFT) build
 
 ## Agents are built with the static Swift stdlib: Pacemaker starts them every few seconds.
-release: deps
+release: deps $(STATIC_CXX)/libstdc++.a
 	$(SWIFT) build $(RELEASE_FLAGS) --product hanet-agent
 	$(SWIFT) build $(RELEASE_FLAGS) --product hanet
+
+$(STATIC_CXX)/libstdc++.a:
+	@mkdir -p $(STATIC_CXX)
+	@lib=$$(gcc -print-file-name=libstdc++.a); case $$lib in /*) ln -sfn "$$lib" $@;; \
+	  *) echo "libstdc++.a not found (libstdc++-12-dev): cannot link the agents' C++ runtime statically" >&2; exit 1;; esac
 
 ## The main job: install, build, and run the two-host demonstration under a
 ## real Pacemaker cluster (scripts/demo.sh installs packages and builds itself).

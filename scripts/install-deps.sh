@@ -7,6 +7,8 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(
   # build
   pkg-config libmnl-dev libiptc-dev
+  # release builds link libstdc++ statically (Makefile, STATIC_CXX)
+  libstdc++-12-dev
   # kernel-side clients used by tests as independent witnesses
   iproute2 iptables arptables ebtables nftables iputils-ping iputils-arping tcpdump strace
   # Pacemaker / OCF tooling

@@ -16,7 +16,8 @@ public enum AgentRunner {
         let metadata = A.metadata
         let mode = RunMode.detect(environment: environment)
         let console = host.console
-        let usage = metadata.usage(program: mode == .lsb ? metadata.lsbName : metadata.name)
+        // Only printed on a usage error: monitor must not pay for the text.
+        var usage: String { metadata.usage(program: mode == .lsb ? metadata.lsbName : metadata.name) }
 
         guard arguments.count == 1, let action = arguments.first else {
             console.standardError(usage)
