@@ -61,7 +61,9 @@ public final class GuestIsolation {
     /// guest ports exist now: rules match port-name patterns, so a guest
     /// that attaches later is blocked from its first frame.
     public func block() throws {
-        rememberGuests()
+        // Only announcements need the MACs; without them a block costs the
+        // same for one guest or a thousand.
+        if configuration.announce > 0 { rememberGuests() }
         try backend.block(configuration.policy)
         log("guests blocked on \(bridgeList) (\(backend.name); \(backendReason))")
         // guard=false also ends a guard an earlier call left behind.
@@ -91,58 +93,63 @@ public final class GuestIsolation {
     // MARK: unblock (start)
 
     public struct UnblockReport: Equatable, Sendable {
-        public var flushedEntries: Int = 0
-        public var flushedAllOnUplinks = false
+        /// Bridges whose learned forwarding entries were flushed.
+        public var flushedBridges: [InterfaceName] = []
+        /// Entries removed one by one, on a kernel without bulk deletion.
+        public var flushedOneByOne = 0
         public var announcedMACs: [MACAddress] = []
         public var uplinks: [InterfaceName] = []
     }
 
-    /// Removes the block, then makes the guests reachable at once: stale
-    /// forwarding entries that place guest MACs on the uplink (learned from
-    /// the twin while this host was the standby) are deleted, and each
-    /// known guest MAC is announced out of the uplinks.
+    /// Removes the block, then makes the guests reachable at once.
+    ///
+    /// While this host was the standby, its bridges learned every guest MAC
+    /// on the uplink (from the active twin's frames) and would drop frames
+    /// for those guests until each sends something itself. So each bridge
+    /// forgets what it learned, in one request whatever the number of
+    /// guests (what a switch does on a topology change; frames flood until
+    /// relearned). With `announce` > 0, each known guest MAC is then
+    /// announced out of the uplinks, so the switches learn it too: that
+    /// part reads the ports and the forwarding table, and grows with them.
     @discardableResult
     public func unblock() throws -> UnblockReport {
         stopGuard()
         try backend.unblock(configuration.policy)
         var report = UnblockReport()
         let (links, fdb) = try route()
-        var known = registry.load()
+        var known = configuration.announce > 0 ? registry.load() : [:]
         for bridgeName in configuration.policy.bridges {
             guard let bridge = try links.link(named: bridgeName), bridge.kind?.kernelName == "bridge" else {
                 log("bridge \(bridgeName) does not exist: nothing to relearn there")
                 continue
             }
-            let ports = try links.ports(ofMasterIndex: bridge.index)
-            let guestPorts = ports.filter { configuration.policy.isGuest(port: $0.name.value) }
-            let guestNames = Dictionary(guestPorts.map { ($0.index, $0.name.value) }, uniquingKeysWith: { a, _ in a })
-            let uplinks = ports.filter { guestNames[$0.index] == nil && !isExempt($0.name.value) }
-            let entries = try fdb.entries(bridgeIndex: bridge.index).filter(\.isDynamic)
-            for entry in entries { if let port = guestNames[entry.portIndex] { known[entry.mac] = port } }
-            // Every current guest port accounted for by a known MAC? Then
-            // remove just those MACs elsewhere; otherwise some guest's MAC
-            // is unknown and only flushing the uplinks' learned entries
-            // guarantees its first inbound frame is not dropped.
-            let portsWithKnownMAC = Set(known.values)
-            let allKnown = guestPorts.allSatisfy { portsWithKnownMAC.contains($0.name.value) }
-            for entry in entries where guestNames[entry.portIndex] == nil {
-                if !allKnown || known[entry.mac] != nil {
-                    try fdb.delete(entry)
-                    report.flushedEntries += 1
+            var uplinks: [Link] = []
+            if configuration.announce > 0 {
+                // Before the flush: what the bridge learned on guest ports.
+                let ports = try links.ports(ofMasterIndex: bridge.index)
+                let guestNames = Dictionary(ports.filter { configuration.policy.isGuest(port: $0.name.value) }
+                    .map { ($0.index, $0.name.value) }, uniquingKeysWith: { a, _ in a })
+                uplinks = ports.filter { guestNames[$0.index] == nil && !isExempt($0.name.value) }
+                for entry in try fdb.entries(bridgeIndex: bridge.index) where entry.isDynamic {
+                    if let port = guestNames[entry.portIndex] { known[entry.mac] = port }
                 }
             }
-            if !allKnown { report.flushedAllOnUplinks = true }
+            if case .oneByOne(let count) = try fdb.flushLearned(bridgeIndex: bridge.index) {
+                report.flushedOneByOne += count
+            }
+            report.flushedBridges.append(bridgeName)
             report.uplinks += uplinks.map(\.name)
-            if configuration.announce > 0, !known.isEmpty {
+            if !known.isEmpty, !uplinks.isEmpty {
                 let macs = known.keys.filter { !$0.isMulticast }.sorted { $0.integerValue < $1.integerValue }
                 for uplink in uplinks { try announce(macs, via: uplink) }
                 report.announcedMACs = macs
             }
         }
-        log("guests unblocked on \(bridgeList): removed \(report.flushedEntries) stale forwarding entr\(report.flushedEntries == 1 ? "y" : "ies")"
-            + (report.flushedAllOnUplinks ? " (all learned uplink entries: some guest MACs unknown)" : "")
-            + ", announced \(report.announcedMACs.count) guest MAC(s)"
-            + (report.uplinks.isEmpty ? " (no uplink port)" : " out of " + report.uplinks.map(\.value).joined(separator: " ")))
+        let flushed = report.flushedBridges.map(\.value).joined(separator: " ")
+        log("guests unblocked on \(bridgeList): learned forwarding entries flushed on \(flushed.isEmpty ? "no bridge" : flushed)"
+            + (report.flushedOneByOne > 0 ? " (\(report.flushedOneByOne) one by one: no bulk delete in this kernel)" : "")
+            + (configuration.announce == 0 ? "" : ", announced \(report.announcedMACs.count) guest MAC(s)"
+                + (report.uplinks.isEmpty ? " (no uplink port)" : " out of " + report.uplinks.map(\.value).joined(separator: " "))))
         return report
     }
 

@@ -3,11 +3,10 @@ import Links
 /// Guest MAC addresses this host has seen on its guest ports, and where.
 ///
 /// A blocked host cannot learn its guests' addresses (the block drops their
-/// frames before the bridge learns them), yet at unblock it must know them:
-/// to remove stale forwarding entries pointing at the uplink and to announce
-/// the guests to the switches. So whenever guests are live here (monitor,
-/// and stop just before blocking) the bridge's learned guest-port entries
-/// are recorded under HA_RSCTMP. Cleared by a reboot, like the guests.
+/// frames before the bridge learns them), yet at unblock it must know them
+/// to announce the guests to the switches. So at stop, just before blocking,
+/// the bridge's learned guest-port entries are recorded under HA_RSCTMP
+/// (only when announce > 0). Cleared by a reboot, like the guests.
 public struct GuestMACRegistry {
     private let file: StateFile
 

@@ -28,10 +28,16 @@ public struct StateFile: Sendable {
             if n <= 0 { break }
             bytes += chunk[0..<n]
         }
+        // Bytes, not Characters: the guest MAC registry has a line per guest.
         var values: [String: String] = [:]
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            values[String(line[..<eq])] = String(line[line.index(after: eq)...])
+        var lineStart = 0
+        while lineStart < bytes.count {
+            let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            if let eq = bytes[lineStart..<lineEnd].firstIndex(of: UInt8(ascii: "=")) {
+                values[String(decoding: bytes[lineStart..<eq], as: UTF8.self)] =
+                    String(decoding: bytes[(eq + 1)..<lineEnd], as: UTF8.self)
+            }
+            lineStart = lineEnd + 1
         }
         return values
     }

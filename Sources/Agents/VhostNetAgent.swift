@@ -34,10 +34,14 @@ public struct VhostNetAgent: ResourceAgent {
             7 only when the complete block is verified in place. So Pacemaker sees a host whose block vanished \
             as active and re-blocks it.
 
-            Unblock also makes guests reachable at once: the bridge's learned forwarding entries that place \
-            guest MACs on the uplink (learned from the twin while this host was the standby) are removed, and \
-            each known guest MAC is announced out of the uplinks (RARP, as QEMU does after migration) announce \
-            times, announce_interval ms apart, so switches move the MACs to this host.
+            Unblock also makes guests reachable at once. While standby, the bridge learned the guest MACs on \
+            the uplink (from the twin's frames) and would not deliver to a silent guest, so unblock flushes \
+            what each bridge learned, in one request (Linux 5.19+; entry by entry before), as a switch does on a \
+            topology change: static, permanent, sticky, externally learned and hand-added entries stay. With \
+            announce > 0, each guest MAC seen on a guest port (recorded at stop, and learned since) is then \
+            announced out of the uplinks (RARP, as QEMU does after migration) announce times, announce_interval \
+            ms apart, so switches move the MACs to this host. That part reads the ports and forwarding table, so \
+            its cost grows with the number of guests; announce=0 keeps stop and start constant.
 
             Recommended configuration. Pacemaker only runs recurring monitors where a resource is active, so add \
             a second monitor for the stopped role, with an interval different from the active one; it detects a \

@@ -16,6 +16,13 @@ public struct FDBEntry: Equatable, Sendable, CustomStringConvertible {
     /// flush: the bridge relearns them from the next frame.
     public var isDynamic: Bool { state & 0x80 == 0 && state & 0x40 == 0 } // !NUD_PERMANENT, !NUD_NOARP
 
+    /// What `flushLearned` removes: dynamic, and neither sticky nor put
+    /// there by a controller (a hand-added dynamic entry cannot be told
+    /// apart in a dump, hence the bulk request's own filter is preferred).
+    public var isLearned: Bool {
+        isDynamic && flags & UInt8(0x10 | 0x40) == 0 // !NTF_EXT_LEARNED, !NTF_STICKY
+    }
+
     public init(mac: MACAddress, portIndex: Int32, bridgeIndex: Int32? = nil, vlan: UInt16? = nil, state: UInt16, flags: UInt8) {
         self.mac = mac
         self.portIndex = portIndex

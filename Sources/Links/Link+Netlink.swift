@@ -31,14 +31,13 @@ extension Link {
     public init?(message: NetlinkMessage) throws(NetlinkDecodeError) {
         let header = try message.header(as: ifinfomsg.self, context: "ifinfomsg")
         if header.ifi_family == UInt8(AF_BRIDGE) { return nil }
-        let attributes = try message.attributes(after: Self.headerSize, context: "RTM_NEWLINK")
-        guard let nameAttribute = attributes[IFLA.ifname] else {
-            throw NetlinkDecodeError("RTM_NEWLINK \(header.ifi_index)", "no IFLA_IFNAME")
-        }
-        self.init(index: header.ifi_index, name: InterfaceName(kernel: try nameAttribute.string()),
-                  flags: LinkFlags(rawValue: header.ifi_flags))
-        for attribute in attributes {
+        self.init(index: header.ifi_index, name: InterfaceName(kernel: ""), flags: LinkFlags(rawValue: header.ifi_flags))
+        // One pass, no attribute array: a bridge's port list is a message
+        // per guest, each with dozens of attributes we do not read.
+        var hasName = false
+        try message.forEachAttribute(after: Self.headerSize, context: "RTM_NEWLINK") { attribute throws(NetlinkDecodeError) in
             switch attribute.type {
+            case IFLA.ifname: name = InterfaceName(kernel: try attribute.string()); hasName = true
             case IFLA.address: mac = MACAddress(bytes: attribute.value)
             case IFLA.mtu: mtu = try attribute.u32()
             case IFLA.link: parentIndex = try attribute.i32()
@@ -51,6 +50,7 @@ extension Link {
             default: break
             }
         }
+        guard hasName else { throw NetlinkDecodeError("RTM_NEWLINK \(header.ifi_index)", "no IFLA_IFNAME") }
         if masterIndex == 0 { masterIndex = nil }
         if parentIndex == index || parentIndex == 0 { parentIndex = nil }
     }

@@ -19,15 +19,43 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible, Expressib
 
     /// Accepts `aa:bb:cc:dd:ee:ff` and `aa-bb-cc-dd-ee-ff`, any case.
     public init(parsing text: String) throws(Invalid) {
-        let separator: Character = text.contains("-") ? "-" : ":"
-        let parts = text.split(separator: separator, omittingEmptySubsequences: false)
-        guard parts.count == 6 else { throw Invalid(text: text) }
-        var octets: [UInt8] = []
-        for part in parts {
-            guard (1...2).contains(part.count), let octet = UInt8(part, radix: 16) else { throw Invalid(text: text) }
-            octets.append(octet)
+        // Bytes, not Characters: registries parse a MAC per guest.
+        var octets: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
+        var count = 0, digits = 0, value: UInt8 = 0
+        var separator: UInt8 = 0
+        func store(_ octet: UInt8, at index: Int) {
+            switch index {
+            case 0: octets.0 = octet
+            case 1: octets.1 = octet
+            case 2: octets.2 = octet
+            case 3: octets.3 = octet
+            case 4: octets.4 = octet
+            default: octets.5 = octet
+            }
         }
-        self.init(octets[0], octets[1], octets[2], octets[3], octets[4], octets[5])
+        for byte in text.utf8 {
+            let nibble: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
+            case UInt8(ascii: ":"), UInt8(ascii: "-"):
+                // One separator kind throughout, 1-2 digits per octet.
+                guard digits > 0, count < 5, separator == 0 || separator == byte else { throw Invalid(text: text) }
+                separator = byte
+                store(value, at: count)
+                count += 1; digits = 0; value = 0
+                continue
+            default:
+                throw Invalid(text: text)
+            }
+            guard digits < 2 else { throw Invalid(text: text) }
+            value = value << 4 | nibble
+            digits += 1
+        }
+        guard count == 5, digits > 0 else { throw Invalid(text: text) }
+        store(value, at: 5)
+        self.init(octets.0, octets.1, octets.2, octets.3, octets.4, octets.5)
     }
 
     public init(stringLiteral value: String) {
@@ -49,10 +77,15 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible, Expressib
     public var isLocallyAdministered: Bool { bytes.0 & 2 == 2 }
 
     public var description: String {
-        array.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined(separator: ":")
+        let hex = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(17)
+        for byte in array {
+            if !text.isEmpty { text.append(UInt8(ascii: ":")) }
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0xf)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     public static func == (lhs: MACAddress, rhs: MACAddress) -> Bool { lhs.integerValue == rhs.integerValue }

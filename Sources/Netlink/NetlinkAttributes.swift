@@ -62,6 +62,20 @@ public struct NetlinkAttributes: Sendable, Sequence {
     public private(set) var all: [Attribute] = []
 
     public init(_ buffer: ArraySlice<UInt8>, context: String) throws(NetlinkDecodeError) {
+        var all: [Attribute] = []
+        try Self.forEach(in: buffer, context: context) { all.append($0) }
+        self.all = all
+    }
+
+    public init() {}
+
+    /// Visits each attribute without building the array: for decoders that
+    /// read thousands of messages (a bridge with a thousand guest ports)
+    /// and want a handful of attributes from each. Same validation as `init`.
+    @inline(__always)
+    public static func forEach(
+        in buffer: ArraySlice<UInt8>, context: String, _ body: (Attribute) throws(NetlinkDecodeError) -> Void
+    ) throws(NetlinkDecodeError) {
         var offset = buffer.startIndex
         while buffer.endIndex - offset >= 4 {
             let length = Int(ByteReader.u16(buffer, at: offset))
@@ -72,7 +86,7 @@ public struct NetlinkAttributes: Sendable, Sequence {
             guard offset + length <= buffer.endIndex else {
                 throw NetlinkDecodeError(context, "attribute \(rawType & NetlinkConstants.nlaTypeMask) of length \(length) runs past its buffer (\(buffer.endIndex - offset) bytes left)")
             }
-            all.append(Attribute(
+            try body(Attribute(
                 type: rawType & NetlinkConstants.nlaTypeMask,
                 isNested: rawType & NetlinkConstants.nlaFlagNested != 0,
                 value: buffer[(offset + 4)..<(offset + length)],
@@ -80,8 +94,6 @@ public struct NetlinkAttributes: Sendable, Sequence {
             offset += (length + 3) & ~3
         }
     }
-
-    public init() {}
 
     /// The last attribute of that type (the kernel never repeats the ones we
     /// look up this way; lists such as arp_ip_target are read with `all`).

@@ -51,6 +51,17 @@ public struct NetlinkMessage: Equatable, Sendable {
         return payload.withUnsafeBytes { $0.loadUnaligned(as: Header.self) }
     }
 
+    /// Visits the attributes after a family header without collecting them.
+    public func forEachAttribute(
+        after headerSize: Int, context: String, _ body: (NetlinkAttributes.Attribute) throws(NetlinkDecodeError) -> Void
+    ) throws(NetlinkDecodeError) {
+        let start = (headerSize + 3) & ~3
+        guard payload.count >= start else {
+            throw NetlinkDecodeError(context, "payload of \(payload.count) bytes is shorter than its \(headerSize)-byte header")
+        }
+        try NetlinkAttributes.forEach(in: payload[start...], context: context, body)
+    }
+
     /// Attributes that follow a family header of `headerSize` bytes.
     public func attributes(after headerSize: Int, context: String) throws(NetlinkDecodeError) -> NetlinkAttributes {
         let start = (headerSize + 3) & ~3

@@ -27,6 +27,34 @@ final class LinkEncodingTests: XCTestCase {
         XCTFail(report, file: file, line: line)
     }
 
+    func testFDBFlushLearnedMatchesIproute2() {
+        assertBytes(encoded(BridgeFDB.flushRequest(bridgeIndex: 2)), IPRouteCaptures.flushLearned)
+    }
+
+    /// A kernel before 5.19 wants a MAC in every delete (EINVAL): the
+    /// learned entries are then dumped and deleted one by one; static ones stay.
+    func testFDBFlushFallsBackToOneByOneOnAnOldKernel() throws {
+        let fake = FakeNetlinkTransport()
+        let fdb = BridgeFDB(connection: NetlinkConnection(transport: fake))
+        fake.expect(FakeNetlinkTransport.error(EINVAL, message: "missing lladdr"))
+        func entry(_ mac: UInt8, state: UInt16, flags: UInt8 = 0) -> FakeNetlinkTransport.Reply {
+            { seq, port in
+                var payload: [UInt8] = [7, 0, 0, 0] + withUnsafeBytes(of: Int32(5)) { Array($0) }
+                payload += withUnsafeBytes(of: state) { Array($0) } + [flags | 0x04, 0]   // NTF_MASTER
+                payload += [10, 0, 2, 0, 2, 0, 0, 0, 0, mac, 0, 0]                       // NDA_LLADDR
+                payload += [8, 0, 9, 0, 2, 0, 0, 0]                                       // NDA_MASTER 2
+                return FakeNetlinkTransport.message(type: 28, flags: 2, sequence: seq, portID: port, payload: payload)
+            }
+        }
+        fake.expect(entry(0x11, state: 0x02), entry(0x5a, state: 0x40), entry(0x22, state: 0x02, flags: 0x10),
+                    FakeNetlinkTransport.done())
+        fake.expect(FakeNetlinkTransport.ack())
+        XCTAssertEqual(try fdb.flushLearned(bridgeIndex: 2), .oneByOne(1), "only the learned entry, not static or extern_learn")
+        XCTAssertEqual(fake.sent.count, 3)
+        XCTAssertEqual(Array(fake.sent[2][4..<6]), [29, 0], "RTM_DELNEIGH")
+        XCTAssertEqual(Array(fake.sent[2][(16 + 12 + 4)..<(16 + 12 + 10)]), [2, 0, 0, 0, 0, 0x11])
+    }
+
     func testAddBridgeMatchesIproute2() {
         assertBytes(encoded(LinkManager.addRequest("br0", kind: .bridge(Bridge()), parentIndex: nil, mac: nil, mtu: nil)),
                     IPRouteCaptures.addBridge)

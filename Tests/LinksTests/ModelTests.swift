@@ -17,7 +17,9 @@ final class ModelTests: XCTestCase {
     func testMACParsing() throws {
         XCTAssertEqual(try MACAddress(parsing: "FE:FF:FF:FF:FF:FF").description, "fe:ff:ff:ff:ff:ff")
         XCTAssertEqual(try MACAddress(parsing: "02-00-00-00-00-0a").description, "02:00:00:00:00:0a")
-        for bad in ["", "02:00:00:00:00", "02:00:00:00:00:0g", "002:00:00:00:00:01", "02:00:00:00:00:00:00"] {
+        XCTAssertEqual(try MACAddress(parsing: "2:0:0:a:B:c").description, "02:00:00:0a:0b:0c")
+        for bad in ["", "02:00:00:00:00", "02:00:00:00:00:0g", "002:00:00:00:00:01", "02:00:00:00:00:00:00",
+                    "02:00-00:00:00:01", "02::00:00:00:01", "02:00:00:00:00:", ":02:00:00:00:00", "02 00 00 00 00 01"] {
             XCTAssertThrowsError(try MACAddress(parsing: bad), bad)
         }
         XCTAssertTrue(MACAddress("01:00:5e:00:00:01").isMulticast)

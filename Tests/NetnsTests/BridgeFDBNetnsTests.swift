@@ -38,4 +38,52 @@ final class BridgeFDBNetnsTests: XCTestCase {
         XCTAssertFalse(witness.contains("02:00:00:00:00:11"), witness)
         XCTAssertTrue(witness.contains("02:00:00:00:00:5a"), witness)
     }
+
+    /// One bulk request forgets what the bridge learned and nothing else:
+    /// not hand-added entries (static or dynamic), not the ports' own
+    /// addresses, not another bridge's entries.
+    func testFlushLearnedRemovesOnlyLearnedEntriesOfThatBridge() throws {
+        let host = try TestNamespace("fdbflush")
+        defer { host.remove() }
+        let guest = try TestNamespace("fdbflushg")
+        defer { guest.remove() }
+        let other = try TestNamespace("fdbflusho")
+        defer { other.remove() }
+        try host.sh("""
+            ip link add br0 type bridge; ip link set br0 address 02:00:00:00:00:b0 up
+            ip addr add 10.78.0.1/24 dev br0
+            ip link add vif1.0 type veth peer name eth0 netns \(guest.name)
+            ip link set vif1.0 master br0 up
+            bridge fdb add 02:00:00:00:00:5a dev vif1.0 master static
+            ip link add br1 type bridge; ip link set br1 up
+            ip addr add 10.79.0.1/24 dev br1
+            ip link add vif2.0 type veth peer name eth0 netns \(other.name)
+            ip link set vif2.0 master br1 up
+            """)
+        try guest.sh("ip link set eth0 address 02:00:00:00:00:11 up; ip addr add 10.78.0.2/24 dev eth0")
+        try other.sh("ip link set eth0 address 02:00:00:00:00:22 up; ip addr add 10.79.0.2/24 dev eth0")
+        try guest.exec(["ping", "-c1", "-W2", "10.78.0.1"], must: true)
+        try other.exec(["ping", "-c1", "-W2", "10.79.0.1"], must: true)
+        // A dynamic entry by hand needs a forwarding port (EPERM before).
+        _ = try host.sh("bridge fdb add 02:00:00:00:00:5b dev vif1.0 master dynamic")
+        func fdb(_ bridge: String) throws -> String { try host.exec(["bridge", "fdb", "show", "br", bridge], must: true).stdout }
+        XCTAssertTrue(try fdb("br0").contains("02:00:00:00:00:11 dev vif1.0"), "precondition: learned")
+        XCTAssertTrue(try fdb("br1").contains("02:00:00:00:00:22 dev vif2.0"), "precondition: learned")
+        let portMAC = try host.sh("cat /sys/class/net/vif1.0/address").trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let links = try LinkManager(namespace: .named(host.name))
+        let bridge = try XCTUnwrap(try links.link(named: "br0"))
+        let result = try BridgeFDB(namespace: .named(host.name)).flushLearned(bridgeIndex: bridge.index)
+        XCTAssertEqual(result, .bulk, "Linux 5.19+ deletes in bulk")
+
+        let after = try fdb("br0")
+        XCTAssertFalse(after.contains("02:00:00:00:00:11"), "learned entry flushed\n\(after)")
+        XCTAssertTrue(after.contains("02:00:00:00:00:5a dev vif1.0 master br0 static"), after)
+        XCTAssertTrue(after.contains("02:00:00:00:00:5b dev vif1.0"), "hand-added dynamic entry stays\n\(after)")
+        XCTAssertTrue(after.contains("\(portMAC) dev vif1.0"), "the port's own address stays\n\(after)")
+        XCTAssertTrue(try fdb("br1").contains("02:00:00:00:00:22 dev vif2.0"), "the other bridge is untouched")
+        // Relearned from the next frame.
+        try guest.exec(["ping", "-c1", "-W2", "10.78.0.1"], must: true)
+        XCTAssertTrue(try fdb("br0").contains("02:00:00:00:00:11 dev vif1.0"))
+    }
 }
