@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2034,SC2119 # environment arrays are passed to bench/lib.sh by name
 # Benchmark: the process start floor. How much of an agent call is just
-# starting a process: /bin/true, a trivial Swift program built as the agent is
-# (release, --static-swift-stdlib: libc, libstdc++ and libm still dynamic), the
-# same program fully static (-static-executable: no dynamic loader at all),
+# starting a process: /bin/true, a trivial Swift program with the static Swift
+# stdlib (libc, libstdc++ and libm still dynamic), the same built as the agent
+# is (libstdc++ static too: the Makefile's STATIC_CXX), the same program fully
+# static (-static-executable: no dynamic loader at all),
 # and the installed hanet-agent answering `usage` and `meta-data` (no kernel
 # access at all) for each agent.
 #
@@ -27,12 +28,15 @@ mkdir -p "$STAGE/floor"
 printf 'import Glibc\nexit(0)\n' >"$STAGE/floor/main.swift"
 (cd "$STAGE/floor" &&
   swiftc -O -static-stdlib main.swift -o trivial-static-stdlib &&
+  mkdir -p cxx && ln -sfn "$(gcc -print-file-name=libstdc++.a)" cxx/libstdc++.a &&
+  swiftc -O -static-stdlib -L cxx main.swift -o trivial-static-cxx &&
   swiftc -O -static-executable main.swift -o trivial-static-executable) >"$STAGE/floor/build.log" 2>&1 ||
   { cat "$STAGE/floor/build.log" >&2; bench_die "could not build the trivial Swift programs"; }
 OCF=(OCF_ROOT=/usr/lib/ocf)
 MACHINE_BEFORE=$(bench_machine)
 bench_run --impl "/bin/true" --action "-" -- /bin/true
 bench_run --impl "trivial Swift (exit(0)), --static-swift-stdlib" --action "-" -- "$STAGE/floor/trivial-static-stdlib"
+bench_run --impl "trivial Swift (exit(0)), --static-swift-stdlib + static libstdc++ (as hanet-agent)" --action "-" -- "$STAGE/floor/trivial-static-cxx"
 bench_run --impl "trivial Swift (exit(0)), -static-executable" --action "-" -- "$STAGE/floor/trivial-static-executable"
 bench_run --impl "hanet-agent bridge" --action usage --env OCF -- "$(bench_link bridge)" usage
 for agent in bridge bond vhostnet; do

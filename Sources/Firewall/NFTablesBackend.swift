@@ -142,11 +142,11 @@ public final class NFTablesBackend: GuestBlockBackend {
     }
 
     public func inspect(_ policy: GuestBlockPolicy) throws -> GuestBlockState {
-        guard let snapshot = try snapshot(of: policy) else { return .unblocked }
-        if snapshot.table.flags & NFTablesConstants.tableFlagDormant != 0,
-           NFTablesMatch.allCases.contains(where: { NFTablesRuleset(policy: policy, match: $0).difference(from: snapshot, ignoringDormancy: true) == nil }) {
-            return .unblocked
-        }
+        // A dormant table blocks nothing, whatever its chains hold (the next
+        // block checks those itself): the unblocked host's monitor reads
+        // one table header instead of decoding every rule.
+        guard let snapshot = try snapshot(of: policy, stoppingAtDormantTable: true) else { return .unblocked }
+        if snapshot.table.flags & NFTablesConstants.tableFlagDormant != 0 { return .unblocked }
         let candidates = NFTablesMatch.allCases.map { NFTablesRuleset(policy: policy, match: $0) }
         // The table comment names the rendering that made it.
         if let comment = snapshot.table.comment, let made = candidates.first(where: { $0.table.comment == comment }) {
@@ -166,34 +166,41 @@ public final class NFTablesBackend: GuestBlockBackend {
     /// Our table, its chains and rules as the kernel holds them; nil when the
     /// table does not exist. All replies come from one ruleset generation
     /// (retried if a commit raced the reads).
-    public func snapshot(of policy: GuestBlockPolicy) throws -> NFTablesSnapshot? {
+    /// With `stoppingAtDormantTable`, a dormant table comes back without
+    /// its chains and rules.
+    public func snapshot(of policy: GuestBlockPolicy, stoppingAtDormantTable: Bool = false) throws -> NFTablesSnapshot? {
         let table = Self.tableName(for: policy)
         var attempt = 0
         while true {
             attempt += 1
-            let (snapshot, generations) = try readOnce(table: table)
-            if generations.count <= 1 || attempt >= 3 { return snapshot }
+            let (snapshot, generations) = try readOnce(table: table, stoppingAtDormantTable: stoppingAtDormantTable)
+            if generations.allSatisfy({ $0 == generations.first }) || attempt >= 3 { return snapshot }
         }
     }
 
-    private func readOnce(table name: String) throws -> (NFTablesSnapshot?, Set<UInt16>) {
-        var generations = Set<UInt16>()
+    /// The snapshot and the ruleset generation each reply carried (an
+    /// array: a Set<UInt16> costs more runtime metadata work than the read).
+    private func readOnce(table name: String, stoppingAtDormantTable: Bool) throws -> (NFTablesSnapshot?, [UInt16]) {
+        var generations: [UInt16] = []
         let object = "bridge \(name)"
         let table: NFTablesTable
         do {
             let reply = try connection.get(NFTablesMessage.getTable(name), operation: "NFT_MSG_GETTABLE", object: object)
             let decoded = try NFTablesDecoder.table(reply)
             table = decoded.0
-            generations.insert(decoded.generation)
+            generations.append(decoded.generation)
         } catch let error as NetlinkError where error.errno == ENOENT {
             return (nil, [])
+        }
+        if stoppingAtDormantTable && table.flags & NFTablesConstants.tableFlagDormant != 0 {
+            return (NFTablesSnapshot(table: table, chains: [], rules: []), generations)
         }
         var chains: [NFTablesChain] = []
         for chainName in [NFTablesRuleset.inputChain, NFTablesRuleset.outputChain] {
             do {
                 let reply = try connection.get(NFTablesMessage.getChain(chainName, table: name), operation: "NFT_MSG_GETCHAIN", object: "\(object) \(chainName)")
                 let decoded = try NFTablesDecoder.chain(reply)
-                generations.insert(decoded.generation)
+                generations.append(decoded.generation)
                 chains.append(decoded.chain)
             } catch let error as NetlinkError where error.errno == ENOENT {
                 continue // reported as missing by the comparison
@@ -202,7 +209,7 @@ public final class NFTablesBackend: GuestBlockBackend {
         var rules: [NFTablesRule] = []
         for message in try connection.dump(NFTablesMessage.getRules(table: name), operation: "NFT_MSG_GETRULE", object: object) {
             let decoded = try NFTablesDecoder.rule(message)
-            generations.insert(decoded.generation)
+            generations.append(decoded.generation)
             // The kernel filters by table; an old one that does not is filtered here.
             if decoded.table == name { rules.append(decoded.rule) }
         }

@@ -64,7 +64,8 @@ public enum NFTablesExpression: Equatable, Sendable, CustomStringConvertible {
         let name = try nameAttribute.string()
         let rawData = attributes[K.expressionData]
         let data = try rawData?.nested() ?? NetlinkAttributes()
-        let context = "nf_tables expression \(name)"
+        // Built only for an error: a monitor decodes dozens of expressions.
+        var context: String { "nf_tables expression \(name)" }
         switch name {
         case "meta":
             guard let key = data[K.metaKey], let destination = data[K.metaDestination], data[K.metaSource] == nil else { break }

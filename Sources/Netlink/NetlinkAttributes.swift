@@ -10,7 +10,8 @@ public struct NetlinkAttributes: Sendable, Sequence {
         public var type: UInt16
         public var isNested: Bool
         public var value: ArraySlice<UInt8>
-        let context: String
+        let location: NetlinkDecodeLocation
+        var context: String { location.description }
 
         public func u8() throws(NetlinkDecodeError) -> UInt8 {
             try requireSize(1)
@@ -46,7 +47,7 @@ public struct NetlinkAttributes: Sendable, Sequence {
         public var bytes: [UInt8] { Array(value) }
 
         public func nested() throws(NetlinkDecodeError) -> NetlinkAttributes {
-            try NetlinkAttributes(value, context: "\(context).\(type)")
+            try NetlinkAttributes(value, location: location.appending(type))
         }
 
         private func requireSize(_ size: Int) throws(NetlinkDecodeError) {
@@ -62,8 +63,12 @@ public struct NetlinkAttributes: Sendable, Sequence {
     public private(set) var all: [Attribute] = []
 
     public init(_ buffer: ArraySlice<UInt8>, context: String) throws(NetlinkDecodeError) {
+        try self.init(buffer, location: NetlinkDecodeLocation(context))
+    }
+
+    init(_ buffer: ArraySlice<UInt8>, location: NetlinkDecodeLocation) throws(NetlinkDecodeError) {
         var all: [Attribute] = []
-        try Self.forEach(in: buffer, context: context) { all.append($0) }
+        try Self.forEach(in: buffer, location: location) { all.append($0) }
         self.all = all
     }
 
@@ -76,21 +81,37 @@ public struct NetlinkAttributes: Sendable, Sequence {
     public static func forEach(
         in buffer: ArraySlice<UInt8>, context: String, _ body: (Attribute) throws(NetlinkDecodeError) -> Void
     ) throws(NetlinkDecodeError) {
+        try forEach(in: buffer, location: NetlinkDecodeLocation(context), body)
+    }
+
+    /// The nested attributes of `attribute`, visited without an array.
+    @inline(__always)
+    public static func forEach(
+        nestedIn attribute: Attribute, _ body: (Attribute) throws(NetlinkDecodeError) -> Void
+    ) throws(NetlinkDecodeError) {
+        try forEach(in: attribute.value, location: attribute.location.appending(attribute.type), body)
+    }
+
+    @inline(__always)
+    static func forEach(
+        in buffer: ArraySlice<UInt8>, location: NetlinkDecodeLocation, _ body: (Attribute) throws(NetlinkDecodeError) -> Void
+    ) throws(NetlinkDecodeError) {
+        let context = location
         var offset = buffer.startIndex
         while buffer.endIndex - offset >= 4 {
             let length = Int(ByteReader.u16(buffer, at: offset))
             let rawType = ByteReader.u16(buffer, at: offset + 2)
             guard length >= 4 else {
-                throw NetlinkDecodeError(context, "attribute \(rawType & NetlinkConstants.nlaTypeMask) has length \(length) < 4")
+                throw NetlinkDecodeError(context.description, "attribute \(rawType & NetlinkConstants.nlaTypeMask) has length \(length) < 4")
             }
             guard offset + length <= buffer.endIndex else {
-                throw NetlinkDecodeError(context, "attribute \(rawType & NetlinkConstants.nlaTypeMask) of length \(length) runs past its buffer (\(buffer.endIndex - offset) bytes left)")
+                throw NetlinkDecodeError(context.description, "attribute \(rawType & NetlinkConstants.nlaTypeMask) of length \(length) runs past its buffer (\(buffer.endIndex - offset) bytes left)")
             }
             try body(Attribute(
                 type: rawType & NetlinkConstants.nlaTypeMask,
                 isNested: rawType & NetlinkConstants.nlaFlagNested != 0,
                 value: buffer[(offset + 4)..<(offset + length)],
-                context: context))
+                location: location))
             offset += (length + 3) & ~3
         }
     }
@@ -102,4 +123,34 @@ public struct NetlinkAttributes: Sendable, Sequence {
     }
 
     public func makeIterator() -> IndexingIterator<[Attribute]> { all.makeIterator() }
+}
+
+/// Where an attribute sits, for error messages: the message's name and up
+/// to four nesting levels, kept inline so decoding allocates nothing for it
+/// (the text, e.g. `RTM_NEWLINK.18.2`, is built only when an error is thrown).
+struct NetlinkDecodeLocation: Sendable, CustomStringConvertible {
+    let base: String
+    private var path: UInt64 = 0
+    private var depth: UInt8 = 0
+    /// Nesting deeper than the inline path can hold.
+    private var truncated = false
+
+    init(_ base: String) { self.base = base }
+
+    func appending(_ type: UInt16) -> NetlinkDecodeLocation {
+        var next = self
+        if depth < 4 {
+            next.path |= UInt64(type) << (16 * UInt64(depth))
+            next.depth += 1
+        } else {
+            next.truncated = true
+        }
+        return next
+    }
+
+    var description: String {
+        var text = base
+        for level in 0..<UInt64(depth) { text += ".\((path >> (16 * level)) & 0xffff)" }
+        return truncated ? text + ".…" : text
+    }
 }

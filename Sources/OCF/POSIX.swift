@@ -1,4 +1,5 @@
 import Glibc
+import CSyslog
 
 /// The handful of system calls the runtime needs, wrapped once: Foundation
 /// would do this for us but costs agents their start-up time.
@@ -102,11 +103,7 @@ enum POSIX {
         // private copy freed after closelog avoids any global state.
         guard let ident = strdup(tag) else { return }
         openlog(ident, LOG_PID, facility)
-        message.withCString { text in
-            withVaList([text]) { arguments in
-                vsyslog(facility | level.syslogPriority, "%s", arguments)
-            }
-        }
+        message.withCString { hanet_syslog(facility | level.syslogPriority, $0) }
         closelog()
         free(ident)
     }

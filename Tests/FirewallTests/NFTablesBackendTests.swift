@@ -173,13 +173,20 @@ final class NFTablesBackendTests: XCTestCase {
         XCTAssertTrue(reason.contains("chain to_guests is missing"), reason)
     }
 
-    /// Dormant = switched off by unblock: intact, inert, guests reachable.
-    func testInspectReadsAnIntactDormantTableAsUnblocked() throws {
+    /// Dormant = switched off by unblock: inert, guests reachable. The
+    /// unblocked host's monitor reads the table header and nothing more.
+    func testInspectReadsADormantTableAsUnblockedFromItsHeaderAlone() throws {
         let (fake, backend) = NFTablesFake.backend()
         let dormant = tableReply.replacingOccurrences(of: "0800020000000000", with: "0800020000000001")
         XCTAssertNotEqual(dormant, tableReply)
         scriptCompleteTable(fake, table: dormant)
         XCTAssertEqual(try backend.inspect(policy), .unblocked)
+        XCTAssertEqual(fake.sent.count, 1, "one NFT_MSG_GETTABLE, no chain or rule reads")
+        // The same table, not dormant, is read in full.
+        let (fullFake, fullBackend) = NFTablesFake.backend()
+        scriptCompleteTable(fullFake)
+        XCTAssertEqual(try fullBackend.inspect(policy), .blocked)
+        XCTAssertEqual(fullFake.sent.count, 4)
     }
 
     /// A dormant table whose rules were also edited is still reported as it is.
