@@ -23,10 +23,11 @@ let package = Package(
             pkgConfig: "libmnl",
             providers: [.apt(["libmnl-dev"])]
         ),
-        // libiptc (iptables-legacy ruleset ADT), IPv4 and IPv6.
+        // libiptc (iptables-legacy ruleset ADT), IPv4 and IPv6: headers only.
+        // The libraries are dlopen'ed by the iptables backend on first use
+        // (IPTablesLibrary), so no pkgConfig here: it would link them.
         .systemLibrary(
             name: "CIPTC",
-            pkgConfig: "libiptc",
             providers: [.apt(["libiptc-dev"])]
         ),
         .target(name: "Netlink", dependencies: ["CLinuxNet"]),

@@ -220,9 +220,10 @@ chmod 0644 "$STAGE/DEBIAN/conffiles" "$STAGE/DEBIAN/md5sums"
 cp packaging/control "$WORK/debian/control"
 (
   cd "$WORK"
-  # Depends from the libraries the binaries need: libmnl0, libip4tc2,
-  # libip6tc2 and what the statically linked Swift runtime still takes
-  # from the system (libc6, libgcc-s1; libstdc++ and the Swift runtime are linked in).
+  # Depends from the libraries the binaries need: libmnl0 and what the
+  # statically linked Swift runtime still takes from the system (libc6,
+  # libgcc-s1; libstdc++ and the Swift runtime are linked in). libip4tc2 and
+  # libip6tc2 are dlopen'ed by the iptables backend: packaging/control names them.
   dpkg-shlibdeps -Tdebian/substvars root/usr/lib/hanet/hanet-agent root/usr/sbin/hanet 2>shlibdeps.log ||
     { cat shlibdeps.log >&2; exit 1; }
   grep -v 'useless dependency\|were not linked against\|they use none of' shlibdeps.log >&2 || true

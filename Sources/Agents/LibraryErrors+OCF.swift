@@ -14,7 +14,8 @@ extension OCFExitCode {
     /// The errno rule shared by every kernel-facing error type.
     static func forKernelError(_ errno: Int32) -> OCFExitCode {
         switch errno {
-        case EOPNOTSUPP, EPROTONOSUPPORT, EAFNOSUPPORT, ENOSYS, ENOPROTOOPT:
+        // ELIBACC: a shared library (libip4tc) is not installed.
+        case EOPNOTSUPP, EPROTONOSUPPORT, EAFNOSUPPORT, ENOSYS, ENOPROTOOPT, ELIBACC:
             return .errInstalled
         case EPERM, EACCES:
             return .errPerm

@@ -9,6 +9,8 @@ protocol IPTablesFamily {
     /// The file under /proc/<thread>/net listing this family's live tables.
     static var tableNamesFile: String { get }
     static var layout: IPTablesLayout { get }
+    /// Loads the library (once); every other call needs it loaded.
+    static func load() throws(IPTablesError)
 
     static func initialize(_ table: UnsafePointer<CChar>) -> OpaquePointer?
     static func free(_ handle: OpaquePointer)

@@ -18,6 +18,7 @@ final class IPTablesHandle<Family: IPTablesFamily> {
     init(table: String = "filter") throws(IPTablesError) {
         self.table = table
         label = "\(Family.label) \(table)"
+        try Family.load()
         guard let opened = Family.initialize(table) else {
             let code = Glibc.errno
             throw IPTablesError(operation: "\(Family.label == "ip6" ? "ip6tc" : "iptc")_init", table: label,

@@ -1,41 +1,95 @@
 import CIPTC
 
-/// libip6tc: ip6_tables.
+/// libip6tc: ip6_tables, loaded on first use (`IPTablesLibrary`).
 enum IPTablesIPv6: IPTablesFamily {
     static let label = "ip6"
     static let tableNamesFile = "ip6_tables_names"
     static let layout = IPTablesLayout.ipv6
+    static let soname = "libip6tc.so.2"
 
-    static func initialize(_ table: UnsafePointer<CChar>) -> OpaquePointer? { ip6tc_init(table) }
-    static func free(_ handle: OpaquePointer) { ip6tc_free(handle) }
-    static func isChain(_ chain: UnsafePointer<CChar>, _ handle: OpaquePointer) -> Bool { ip6tc_is_chain(chain, handle) != 0 }
-    static func firstChain(_ handle: OpaquePointer) -> UnsafePointer<CChar>? { ip6tc_first_chain(handle) }
-    static func nextChain(_ handle: OpaquePointer) -> UnsafePointer<CChar>? { ip6tc_next_chain(handle) }
+    /// The library's calls, resolved once.
+    private struct Calls {
+        let initialize: hanet_ip6tc_init_t
+        let free: hanet_ip6tc_free_t
+        let isChain: hanet_ip6tc_is_chain_t
+        let firstChain: hanet_ip6tc_first_chain_t
+        let nextChain: hanet_ip6tc_next_chain_t
+        let firstRule: hanet_ip6tc_first_rule_t
+        let nextRule: hanet_ip6tc_next_rule_t
+        let target: hanet_ip6tc_get_target_t
+        let insert: hanet_ip6tc_insert_entry_t
+        let append: hanet_ip6tc_append_entry_t
+        let delete: hanet_ip6tc_delete_num_entry_t
+        let flush: hanet_ip6tc_flush_entries_t
+        let createChain: hanet_ip6tc_create_chain_t
+        let deleteChain: hanet_ip6tc_delete_chain_t
+        let references: hanet_ip6tc_get_references_t
+        let commit: hanet_ip6tc_commit_t
+        let strerror: hanet_ip6tc_strerror_t
+    }
+
+    private static let loaded = Result<Calls, IPTablesError> { () throws(IPTablesError) -> Calls in
+        let handle = try IPTablesLibrary.open(soname)
+        return Calls(
+                initialize: try IPTablesLibrary.function("ip6tc_init", in: handle, soname: soname),
+                free: try IPTablesLibrary.function("ip6tc_free", in: handle, soname: soname),
+                isChain: try IPTablesLibrary.function("ip6tc_is_chain", in: handle, soname: soname),
+                firstChain: try IPTablesLibrary.function("ip6tc_first_chain", in: handle, soname: soname),
+                nextChain: try IPTablesLibrary.function("ip6tc_next_chain", in: handle, soname: soname),
+                firstRule: try IPTablesLibrary.function("ip6tc_first_rule", in: handle, soname: soname),
+                nextRule: try IPTablesLibrary.function("ip6tc_next_rule", in: handle, soname: soname),
+                target: try IPTablesLibrary.function("ip6tc_get_target", in: handle, soname: soname),
+                insert: try IPTablesLibrary.function("ip6tc_insert_entry", in: handle, soname: soname),
+                append: try IPTablesLibrary.function("ip6tc_append_entry", in: handle, soname: soname),
+                delete: try IPTablesLibrary.function("ip6tc_delete_num_entry", in: handle, soname: soname),
+                flush: try IPTablesLibrary.function("ip6tc_flush_entries", in: handle, soname: soname),
+                createChain: try IPTablesLibrary.function("ip6tc_create_chain", in: handle, soname: soname),
+                deleteChain: try IPTablesLibrary.function("ip6tc_delete_chain", in: handle, soname: soname),
+                references: try IPTablesLibrary.function("ip6tc_get_references", in: handle, soname: soname),
+                commit: try IPTablesLibrary.function("ip6tc_commit", in: handle, soname: soname),
+                strerror: try IPTablesLibrary.function("ip6tc_strerror", in: handle, soname: soname))
+    }
+
+    static func load() throws(IPTablesError) { _ = try loaded.get() }
+
+    /// Only reached through a handle, which `IPTablesHandle` opens after `load()`.
+    private static var c: Calls {
+        switch loaded {
+        case .success(let calls): return calls
+        case .failure(let error): preconditionFailure("\(error) (load() not called first)")
+        }
+    }
+
+    static func initialize(_ table: UnsafePointer<CChar>) -> OpaquePointer? { c.initialize(table) }
+    static func free(_ handle: OpaquePointer) { c.free(handle) }
+    static func isChain(_ chain: UnsafePointer<CChar>, _ handle: OpaquePointer) -> Bool { c.isChain(chain, handle) != 0 }
+    static func firstChain(_ handle: OpaquePointer) -> UnsafePointer<CChar>? { c.firstChain(handle) }
+    static func nextChain(_ handle: OpaquePointer) -> UnsafePointer<CChar>? { c.nextChain(handle) }
     static func firstRule(_ chain: UnsafePointer<CChar>, _ handle: OpaquePointer) -> UnsafeRawPointer? {
-        ip6tc_first_rule(chain, handle).map(UnsafeRawPointer.init)
+        c.firstRule(chain, handle).map(UnsafeRawPointer.init)
     }
     static func nextRule(_ previous: UnsafeRawPointer, _ handle: OpaquePointer) -> UnsafeRawPointer? {
-        ip6tc_next_rule(previous.assumingMemoryBound(to: ip6t_entry.self), handle).map(UnsafeRawPointer.init)
+        c.nextRule(previous.assumingMemoryBound(to: ip6t_entry.self), handle).map(UnsafeRawPointer.init)
     }
     static func target(_ entry: UnsafeRawPointer, _ handle: OpaquePointer) -> UnsafePointer<CChar>? {
-        ip6tc_get_target(entry.assumingMemoryBound(to: ip6t_entry.self), handle)
+        c.target(entry.assumingMemoryBound(to: ip6t_entry.self), handle)
     }
     static func insert(_ chain: UnsafePointer<CChar>, _ entry: UnsafeRawPointer, _ position: UInt32, _ handle: OpaquePointer) -> Bool {
-        ip6tc_insert_entry(chain, entry.assumingMemoryBound(to: ip6t_entry.self), position, handle) != 0
+        c.insert(chain, entry.assumingMemoryBound(to: ip6t_entry.self), position, handle) != 0
     }
     static func append(_ chain: UnsafePointer<CChar>, _ entry: UnsafeRawPointer, _ handle: OpaquePointer) -> Bool {
-        ip6tc_append_entry(chain, entry.assumingMemoryBound(to: ip6t_entry.self), handle) != 0
+        c.append(chain, entry.assumingMemoryBound(to: ip6t_entry.self), handle) != 0
     }
     static func delete(_ chain: UnsafePointer<CChar>, at position: UInt32, _ handle: OpaquePointer) -> Bool {
-        ip6tc_delete_num_entry(chain, position, handle) != 0
+        c.delete(chain, position, handle) != 0
     }
-    static func flush(_ chain: UnsafePointer<CChar>, _ handle: OpaquePointer) -> Bool { ip6tc_flush_entries(chain, handle) != 0 }
-    static func createChain(_ chain: UnsafePointer<CChar>, _ handle: OpaquePointer) -> Bool { ip6tc_create_chain(chain, handle) != 0 }
-    static func deleteChain(_ chain: UnsafePointer<CChar>, _ handle: OpaquePointer) -> Bool { ip6tc_delete_chain(chain, handle) != 0 }
+    static func flush(_ chain: UnsafePointer<CChar>, _ handle: OpaquePointer) -> Bool { c.flush(chain, handle) != 0 }
+    static func createChain(_ chain: UnsafePointer<CChar>, _ handle: OpaquePointer) -> Bool { c.createChain(chain, handle) != 0 }
+    static func deleteChain(_ chain: UnsafePointer<CChar>, _ handle: OpaquePointer) -> Bool { c.deleteChain(chain, handle) != 0 }
     static func references(_ chain: UnsafePointer<CChar>, _ handle: OpaquePointer) -> UInt32? {
         var count: UInt32 = 0
-        return ip6tc_get_references(&count, chain, handle) != 0 ? count : nil
+        return c.references(&count, chain, handle) != 0 ? count : nil
     }
-    static func commit(_ handle: OpaquePointer) -> Bool { ip6tc_commit(handle) != 0 }
-    static func strerror(_ code: Int32) -> String { String(cString: ip6tc_strerror(code)) }
+    static func commit(_ handle: OpaquePointer) -> Bool { c.commit(handle) != 0 }
+    static func strerror(_ code: Int32) -> String { c.strerror(code).map { String(cString: $0) } ?? "error \(code)" }
 }

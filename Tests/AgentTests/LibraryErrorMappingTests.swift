@@ -9,7 +9,7 @@ import Firewall
 /// missing privilege 4, anything else 1, and never 6.
 final class LibraryErrorMappingTests: XCTestCase {
     func testNetlinkAndIPTablesErrorsMapTheSameWay() {
-        let cases: [(Int32, OCFExitCode)] = [(EOPNOTSUPP, .errInstalled), (ENOPROTOOPT, .errInstalled), (EPERM, .errPerm),
+        let cases: [(Int32, OCFExitCode)] = [(EOPNOTSUPP, .errInstalled), (ENOPROTOOPT, .errInstalled), (ELIBACC, .errInstalled), (EPERM, .errPerm),
                                              (EACCES, .errPerm), (EBUSY, .errGeneric), (ENODEV, .errGeneric)]
         for (errno, code) in cases {
             XCTAssertEqual(AgentFailure(NetlinkError(operation: "RTM_NEWLINK", object: "bond0", errno: errno)).code, code)

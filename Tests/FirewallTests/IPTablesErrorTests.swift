@@ -19,6 +19,19 @@ final class IPTablesErrorTests: XCTestCase {
         XCTAssertEqual(error.description, "iptc_init ip4 filter: Incompatible with this kernel")
     }
 
+    /// libiptc is dlopen'ed on first use: a missing library is an error
+    /// that names it (ELIBACC: agents report 5, not installed), not a crash.
+    func testMissingLibraryIsATypedErrorNamingIt() {
+        XCTAssertThrowsError(try IPTablesLibrary.open("libhanet-missing.so.0")) { error in
+            let failure = error as? IPTablesError
+            XCTAssertEqual(failure?.errno, ELIBACC)
+            XCTAssertTrue(failure?.description.hasPrefix("dlopen libhanet-missing.so.0: libhanet-missing.so.0: cannot open shared object file") == true,
+                          "\(error)")
+        }
+        XCTAssertNoThrow(try IPTablesIPv4.load(), "libip4tc2 is installed here (make deps)")
+        XCTAssertNoThrow(try IPTablesIPv6.load())
+    }
+
     func testLibiptcStrerrorIsCarried() {
         // iptc_strerror maps errno per function; for an unknown context it falls back to strerror.
         XCTAssertFalse(IPTablesIPv4.strerror(ENOENT).isEmpty)

@@ -81,6 +81,14 @@ for action in stop monitor start; do
     OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o /tmp/stv.txt $RA/vhostnet $action;
     n=\$(grep -c 'execve(' /tmp/stv.txt); c=\$(grep -cE 'clone|fork' /tmp/stv.txt); echo execve=\$n clone=\$c; [ \$n = 1 ] && [ \$c = 0 ]"
 done
+# libiptc is dlopen'ed by the iptables backend only: the nftables path never
+# loads it, the iptables one does (and still works).
+check "vhostnet monitor (nftables) does not load libip4tc/libip6tc; backend=iptables does" bash -c "
+  OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf strace -qq -e trace=openat -o /tmp/sto.txt $RA/vhostnet monitor;
+  ! grep -q 'libip[46]tc' /tmp/sto.txt || { echo 'nftables monitor opened libiptc'; exit 1; }
+  OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_backend=iptables OCF_RESKEY_guard=false HA_RSCTMP=/tmp/hanet-sti OCF_ROOT=/usr/lib/ocf strace -qq -e trace=openat -o /tmp/sto.txt $RA/vhostnet stop; rc=\$?;
+  grep -q 'libip4tc.so.2' /tmp/sto.txt && grep -q 'libip6tc.so.2' /tmp/sto.txt && [ \$rc = 0 ] || { echo \"iptables stop rc=\$rc\"; grep libip /tmp/sto.txt; exit 1; }
+  OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_backend=iptables OCF_RESKEY_guard=false HA_RSCTMP=/tmp/hanet-sti OCF_ROOT=/usr/lib/ocf $RA/vhostnet start"
 check "the guard left by stop is the agent binary itself, forked, not exec'd" bash -c "
   OCF_RESKEY_bridge=xenbr1 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf $RA/vhostnet stop;
   pid=\$(cut -d' ' -f1 /tmp/hanet-st/hanet-vhostnet-*.guard); echo guard pid \$pid;
