@@ -469,8 +469,9 @@ final class NFTablesLab {
             try sw.sh("ip addr add \(Self.switchV4)/24 dev up0 && ip addr add \(Self.switchV6)/64 dev up0 nodad && ip link set up0 up")
             try exempt.sh("ip addr add \(Self.exemptV4)/24 dev eth0 && ip addr add \(Self.exemptV6)/64 dev eth0 nodad && ip link set eth0 up")
             for (index, port) in guestPorts.enumerated() {
-                _ = try addGuest(port: port, index: 11 + index)
+                _ = try addGuest(port: port, index: 11 + index, waitForForwarding: false)
             }
+            try GuestLab.waitForForwarding(in: [host])
         } catch {
             remove()
             throw error
@@ -482,13 +483,15 @@ final class NFTablesLab {
     }
 
     @discardableResult
-    func addGuest(port: String, index: Int) throws -> Guest {
+    func addGuest(port: String, index: Int, waitForForwarding: Bool = true) throws -> Guest {
         let ns = try TestNamespace("nftguest")
         try Self.prepare(ns)
         let guest = Guest(port: port, ns: ns, v4: "10.9.0.\(index)", v6: "fd00:9::\(index)")
         try host.sh("ip link add \(port) type veth peer name eth0 netns \(ns.name) && ip link set \(port) master br0 up")
         try ns.sh("ip addr add \(guest.v4)/24 dev eth0 && ip addr add \(guest.v6)/64 dev eth0 nodad && ip link set eth0 up")
         guests.append(guest)
+        // Forwarding first, so "unreachable" means blocked, not "not yet up".
+        if waitForForwarding { try GuestLab.waitForForwarding(in: [host]) }
         return guest
     }
 
