@@ -76,6 +76,9 @@ final class IPTablesTrafficNetnsTests: XCTestCase {
             ip neigh replace 10.78.0.1 lladdr 02:00:00:00:01:01 dev eth0 nud permanent
             """)
 
+        // Probes must meet forwarding ports: "unreachable" then means blocked.
+        try GuestLab.waitForForwarding(in: [namespaces["host"]!])
+
         backend = IPTablesBackend(namespace: .named(ns("host")))
         policy = GuestBlockPolicy(bridges: ["br0"],
                                   guestPorts: try ["vif*", "tap*", "vnet*"].map { try PortPattern(parsing: $0) },
