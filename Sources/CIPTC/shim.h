@@ -19,41 +19,45 @@
 
 /* libip4tc and libip6tc are loaded with dlopen on first use (only the
  * iptables-legacy backend needs them; loading both cost every agent call
- * ~0.2 ms). These are the calls' own types, from the library prototypes,
- * for Swift to call them through dlsym'd pointers. */
+ * ~0.2 ms). One set of function types serves both libraries, with entries
+ * as const void *: the two differ only in the entry struct they point to.
+ * The asserts below check these shapes against both headers. */
 #include <dlfcn.h>
-typedef __typeof__(&iptc_init) hanet_iptc_init_t;
-typedef __typeof__(&iptc_free) hanet_iptc_free_t;
-typedef __typeof__(&iptc_is_chain) hanet_iptc_is_chain_t;
-typedef __typeof__(&iptc_first_chain) hanet_iptc_first_chain_t;
-typedef __typeof__(&iptc_next_chain) hanet_iptc_next_chain_t;
-typedef __typeof__(&iptc_first_rule) hanet_iptc_first_rule_t;
-typedef __typeof__(&iptc_next_rule) hanet_iptc_next_rule_t;
-typedef __typeof__(&iptc_get_target) hanet_iptc_get_target_t;
-typedef __typeof__(&iptc_insert_entry) hanet_iptc_insert_entry_t;
-typedef __typeof__(&iptc_append_entry) hanet_iptc_append_entry_t;
-typedef __typeof__(&iptc_delete_num_entry) hanet_iptc_delete_num_entry_t;
-typedef __typeof__(&iptc_flush_entries) hanet_iptc_flush_entries_t;
-typedef __typeof__(&iptc_create_chain) hanet_iptc_create_chain_t;
-typedef __typeof__(&iptc_delete_chain) hanet_iptc_delete_chain_t;
-typedef __typeof__(&iptc_get_references) hanet_iptc_get_references_t;
-typedef __typeof__(&iptc_commit) hanet_iptc_commit_t;
-typedef __typeof__(&iptc_strerror) hanet_iptc_strerror_t;
-typedef __typeof__(&ip6tc_init) hanet_ip6tc_init_t;
-typedef __typeof__(&ip6tc_free) hanet_ip6tc_free_t;
-typedef __typeof__(&ip6tc_is_chain) hanet_ip6tc_is_chain_t;
-typedef __typeof__(&ip6tc_first_chain) hanet_ip6tc_first_chain_t;
-typedef __typeof__(&ip6tc_next_chain) hanet_ip6tc_next_chain_t;
-typedef __typeof__(&ip6tc_first_rule) hanet_ip6tc_first_rule_t;
-typedef __typeof__(&ip6tc_next_rule) hanet_ip6tc_next_rule_t;
-typedef __typeof__(&ip6tc_get_target) hanet_ip6tc_get_target_t;
-typedef __typeof__(&ip6tc_insert_entry) hanet_ip6tc_insert_entry_t;
-typedef __typeof__(&ip6tc_append_entry) hanet_ip6tc_append_entry_t;
-typedef __typeof__(&ip6tc_delete_num_entry) hanet_ip6tc_delete_num_entry_t;
-typedef __typeof__(&ip6tc_flush_entries) hanet_ip6tc_flush_entries_t;
-typedef __typeof__(&ip6tc_create_chain) hanet_ip6tc_create_chain_t;
-typedef __typeof__(&ip6tc_delete_chain) hanet_ip6tc_delete_chain_t;
-typedef __typeof__(&ip6tc_get_references) hanet_ip6tc_get_references_t;
-typedef __typeof__(&ip6tc_commit) hanet_ip6tc_commit_t;
-typedef __typeof__(&ip6tc_strerror) hanet_ip6tc_strerror_t;
+typedef struct xtc_handle *(*hanet_xtc_init_t)(const char *table);
+typedef void (*hanet_xtc_free_t)(struct xtc_handle *handle);
+typedef const char *(*hanet_xtc_chain_iterator_t)(struct xtc_handle *handle);
+typedef const void *(*hanet_xtc_first_rule_t)(const char *chain, struct xtc_handle *handle);
+typedef const void *(*hanet_xtc_next_rule_t)(const void *previous, struct xtc_handle *handle);
+typedef const char *(*hanet_xtc_get_target_t)(const void *entry, struct xtc_handle *handle);
+typedef int (*hanet_xtc_insert_entry_t)(const char *chain, const void *entry, unsigned int position, struct xtc_handle *handle);
+typedef int (*hanet_xtc_append_entry_t)(const char *chain, const void *entry, struct xtc_handle *handle);
+typedef int (*hanet_xtc_delete_num_entry_t)(const char *chain, unsigned int position, struct xtc_handle *handle);
+/* is_chain, flush_entries, create_chain, delete_chain */
+typedef int (*hanet_xtc_chain_call_t)(const char *chain, struct xtc_handle *handle);
+typedef int (*hanet_xtc_get_references_t)(unsigned int *count, const char *chain, struct xtc_handle *handle);
+typedef int (*hanet_xtc_commit_t)(struct xtc_handle *handle);
+typedef const char *(*hanet_xtc_strerror_t)(int code);
+
+#define HANET_XTC_IS(fn, type) \
+    _Static_assert(__builtin_types_compatible_p(__typeof__(&fn), type), #fn " differs from the type hanet calls it through")
+#define HANET_XTC_FAMILY(p, E) \
+    HANET_XTC_IS(p##_init, hanet_xtc_init_t); \
+    HANET_XTC_IS(p##_free, hanet_xtc_free_t); \
+    HANET_XTC_IS(p##_first_chain, hanet_xtc_chain_iterator_t); \
+    HANET_XTC_IS(p##_next_chain, hanet_xtc_chain_iterator_t); \
+    HANET_XTC_IS(p##_first_rule, const E *(*)(const char *, struct xtc_handle *)); \
+    HANET_XTC_IS(p##_next_rule, const E *(*)(const E *, struct xtc_handle *)); \
+    HANET_XTC_IS(p##_get_target, const char *(*)(const E *, struct xtc_handle *)); \
+    HANET_XTC_IS(p##_insert_entry, int (*)(const char *, const E *, unsigned int, struct xtc_handle *)); \
+    HANET_XTC_IS(p##_append_entry, int (*)(const char *, const E *, struct xtc_handle *)); \
+    HANET_XTC_IS(p##_delete_num_entry, hanet_xtc_delete_num_entry_t); \
+    HANET_XTC_IS(p##_is_chain, hanet_xtc_chain_call_t); \
+    HANET_XTC_IS(p##_flush_entries, hanet_xtc_chain_call_t); \
+    HANET_XTC_IS(p##_create_chain, hanet_xtc_chain_call_t); \
+    HANET_XTC_IS(p##_delete_chain, hanet_xtc_chain_call_t); \
+    HANET_XTC_IS(p##_get_references, hanet_xtc_get_references_t); \
+    HANET_XTC_IS(p##_commit, hanet_xtc_commit_t); \
+    HANET_XTC_IS(p##_strerror, hanet_xtc_strerror_t)
+HANET_XTC_FAMILY(iptc, struct ipt_entry);
+HANET_XTC_FAMILY(ip6tc, struct ip6t_entry);
 #endif

@@ -7,6 +7,7 @@ import Glibc
 /// Edits change only the snapshot; `commit` replaces the kernel's table in
 /// one `SO_SET_REPLACE` (atomic for packets), or fails as a whole.
 final class IPTablesHandle<Family: IPTablesFamily> {
+    private let library: IPTablesLibrary
     private let handle: OpaquePointer
     let table: String
     /// `ip4 filter`, as errors spell it.
@@ -18,32 +19,30 @@ final class IPTablesHandle<Family: IPTablesFamily> {
     init(table: String = "filter") throws(IPTablesError) {
         self.table = table
         label = "\(Family.label) \(table)"
-        try Family.load()
-        guard let opened = Family.initialize(table) else {
+        library = try Family.library.get()
+        guard let opened = library.initialize(table) else {
             let code = Glibc.errno
-            throw IPTablesError(operation: "\(Family.label == "ip6" ? "ip6tc" : "iptc")_init", table: label,
-                                errno: code, message: Family.strerror(code))
+            throw IPTablesError(operation: "\(library.prefix)_init", table: label, errno: code, message: library.message(code))
         }
         handle = opened
     }
 
-    deinit { Family.free(handle) }
+    deinit { library.free(handle) }
 
     private func failure(_ operation: String, _ object: String?) -> IPTablesError {
         let code = Glibc.errno
-        let prefix = Family.label == "ip6" ? "ip6tc" : "iptc"
-        return IPTablesError(operation: "\(prefix)_\(operation)", table: label, object: object,
-                             errno: code, message: Family.strerror(code))
+        return IPTablesError(operation: "\(library.prefix)_\(operation)", table: label, object: object,
+                             errno: code, message: library.message(code))
     }
 
-    func isChain(_ chain: String) -> Bool { Family.isChain(chain, handle) }
+    func isChain(_ chain: String) -> Bool { library.isChain(chain, handle) != 0 }
 
     var chains: [String] {
         var names: [String] = []
-        var next = Family.firstChain(handle)
+        var next = library.firstChain(handle)
         while let name = next {
             names.append(String(cString: name))
-            next = Family.nextChain(handle)
+            next = library.nextChain(handle)
         }
         return names
     }
@@ -52,11 +51,11 @@ final class IPTablesHandle<Family: IPTablesFamily> {
     /// edit, each with the target as libiptc names it (`DROP`, a chain).
     func rules(of chain: String) -> [(entry: UnsafeRawPointer, target: String)] {
         var result: [(UnsafeRawPointer, String)] = []
-        var next = Family.firstRule(chain, handle)
+        var next = library.firstRule(chain, handle)
         while let entry = next {
-            let target = Family.target(entry, handle).map { String(cString: $0) } ?? ""
+            let target = library.target(entry, handle).map { String(cString: $0) } ?? ""
             result.append((entry, target))
-            next = Family.nextRule(entry, handle)
+            next = library.nextRule(entry, handle)
         }
         return result
     }
@@ -67,41 +66,42 @@ final class IPTablesHandle<Family: IPTablesFamily> {
     }
 
     func createChain(_ chain: String) throws(IPTablesError) {
-        guard Family.createChain(chain, handle) else { throw failure("create_chain", chain) }
+        guard library.createChain(chain, handle) != 0 else { throw failure("create_chain", chain) }
     }
 
     func flush(_ chain: String) throws(IPTablesError) {
-        guard Family.flush(chain, handle) else { throw failure("flush_entries", chain) }
+        guard library.flush(chain, handle) != 0 else { throw failure("flush_entries", chain) }
     }
 
     func deleteChain(_ chain: String) throws(IPTablesError) {
-        guard Family.deleteChain(chain, handle) else { throw failure("delete_chain", chain) }
+        guard library.deleteChain(chain, handle) != 0 else { throw failure("delete_chain", chain) }
     }
 
     func references(_ chain: String) throws(IPTablesError) -> Int {
-        guard let count = Family.references(chain, handle) else { throw failure("get_references", chain) }
+        var count: UInt32 = 0
+        guard library.references(&count, chain, handle) != 0 else { throw failure("get_references", chain) }
         return Int(count)
     }
 
     func append(_ rule: IPTablesRule, to chain: String) throws(IPTablesError) {
         let buffer = IPTablesRuleBuffer(rule, layout: Family.layout)
-        let ok = buffer.withUnsafeEntry { Family.append(chain, $0, handle) }
+        let ok = buffer.withUnsafeEntry { library.append(chain, $0, handle) != 0 }
         guard ok else { throw failure("append_entry", "\(chain) \(rule)") }
     }
 
     /// Inserts at a 0-based position (libiptc numbers rules from 0).
     func insert(_ rule: IPTablesRule, into chain: String, at position: Int) throws(IPTablesError) {
         let buffer = IPTablesRuleBuffer(rule, layout: Family.layout)
-        let ok = buffer.withUnsafeEntry { Family.insert(chain, $0, UInt32(position), handle) }
+        let ok = buffer.withUnsafeEntry { library.insert(chain, $0, UInt32(position), handle) != 0 }
         guard ok else { throw failure("insert_entry", "\(chain) \(rule)") }
     }
 
     /// Deletes the rule at a 0-based position found in this same snapshot.
     func delete(from chain: String, at position: Int) throws(IPTablesError) {
-        guard Family.delete(chain, at: UInt32(position), handle) else { throw failure("delete_num_entry", "\(chain) rule \(position)") }
+        guard library.delete(chain, UInt32(position), handle) != 0 else { throw failure("delete_num_entry", "\(chain) rule \(position)") }
     }
 
     func commit() throws(IPTablesError) {
-        guard Family.commit(handle) else { throw failure("commit", nil) }
+        guard library.commit(handle) != 0 else { throw failure("commit", nil) }
     }
 }

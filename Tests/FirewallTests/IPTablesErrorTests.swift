@@ -28,13 +28,13 @@ final class IPTablesErrorTests: XCTestCase {
             XCTAssertTrue(failure?.description.hasPrefix("dlopen libhanet-missing.so.0: libhanet-missing.so.0: cannot open shared object file") == true,
                           "\(error)")
         }
-        XCTAssertNoThrow(try IPTablesIPv4.load(), "libip4tc2 is installed here (make deps)")
-        XCTAssertNoThrow(try IPTablesIPv6.load())
+        XCTAssertNoThrow(try IPTablesIPv4.library.get(), "libip4tc2 is installed here (make deps)")
+        XCTAssertNoThrow(try IPTablesIPv6.library.get())
     }
 
     func testLibiptcStrerrorIsCarried() {
         // iptc_strerror maps errno per function; for an unknown context it falls back to strerror.
-        XCTAssertFalse(IPTablesIPv4.strerror(ENOENT).isEmpty)
-        XCTAssertFalse(IPTablesIPv6.strerror(EEXIST).isEmpty)
+        XCTAssertFalse(try IPTablesIPv4.library.get().message(ENOENT).isEmpty)
+        XCTAssertFalse(try IPTablesIPv6.library.get().message(EEXIST).isEmpty)
     }
 }
