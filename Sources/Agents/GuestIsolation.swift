@@ -126,13 +126,9 @@ public final class GuestIsolation {
             var uplinks: [Link] = []
             if configuration.announce > 0 {
                 // Before the flush: what the bridge learned on guest ports.
-                let ports = try links.ports(ofMasterIndex: bridge.index)
-                let guestNames = Dictionary(ports.filter { configuration.policy.isGuest(port: $0.name.value) }
-                    .map { ($0.index, $0.name.value) }, uniquingKeysWith: { a, _ in a })
-                uplinks = ports.filter { guestNames[$0.index] == nil && !isExempt($0.name.value) }
-                for entry in try fdb.entries(bridgeIndex: bridge.index) where entry.isDynamic {
-                    if let port = guestNames[entry.portIndex] { known[entry.mac] = port }
-                }
+                let learned = try learnedGuests(on: bridge, links: links, fdb: fdb)
+                known.merge(learned.macs) { _, new in new }
+                uplinks = learned.uplinks
             }
             if case .oneByOne(let count) = try fdb.flushLearned(bridgeIndex: bridge.index) {
                 report.flushedOneByOne += count
@@ -190,15 +186,31 @@ public final class GuestIsolation {
         guard let (links, fdb) = try? route() else { return }
         var seen: [MACAddress: String] = [:]
         for bridgeName in configuration.policy.bridges {
-            guard let bridge = try? links.link(named: bridgeName), let ports = try? links.ports(ofMasterIndex: bridge.index) else { continue }
-            let guestPorts = Dictionary(ports.filter { configuration.policy.isGuest(port: $0.name.value) }
-                .map { ($0.index, $0.name.value) }, uniquingKeysWith: { a, _ in a })
-            guard !guestPorts.isEmpty, let entries = try? fdb.entries(bridgeIndex: bridge.index) else { continue }
-            for entry in entries where entry.isDynamic {
-                if let port = guestPorts[entry.portIndex] { seen[entry.mac] = port }
-            }
+            guard let bridge = try? links.link(named: bridgeName),
+                  let learned = try? learnedGuests(on: bridge, links: links, fdb: fdb) else { continue }
+            seen.merge(learned.macs) { _, new in new }
         }
         if !seen.isEmpty { registry.record(seen) }
+    }
+
+    /// The MACs `bridge` learned on its guest ports (MAC -> port name), and
+    /// its uplinks (ports neither guest nor exempt): one port dump and one
+    /// forwarding-table dump.
+    private func learnedGuests(on bridge: Link, links: LinkManager, fdb: BridgeFDB) throws
+        -> (macs: [MACAddress: String], uplinks: [Link]) {
+        let ports = try links.ports(ofMasterIndex: bridge.index)
+        var guestNames: [Int32: String] = [:]
+        for port in ports where configuration.policy.isGuest(port: port.name.value) {
+            guestNames[port.index] = port.name.value
+        }
+        let uplinks = ports.filter { guestNames[$0.index] == nil && !isExempt($0.name.value) }
+        var macs: [MACAddress: String] = [:]
+        if !guestNames.isEmpty {
+            for entry in try fdb.entries(bridgeIndex: bridge.index) where entry.isDynamic {
+                if let port = guestNames[entry.portIndex] { macs[entry.mac] = port }
+            }
+        }
+        return (macs, uplinks)
     }
 
     private func isExempt(_ port: String) -> Bool {

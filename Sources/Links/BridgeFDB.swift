@@ -70,6 +70,12 @@ public final class BridgeFDB {
         }
     }
 
+    /// Entries with any of these flags or states are someone's, not learned:
+    /// added by hand (NTF_USE marks that in a flush; dumps do not show it),
+    /// by a controller (extern_learn), sticky; static (NOARP) or permanent.
+    static let keptFlags = UInt8(NTF_USE | NTF_EXT_LEARNED | NTF_STICKY)
+    static let keptStates = UInt16(NUD_NOARP | NUD_PERMANENT)
+
     static func flushRequest(bridgeIndex: Int32) -> NetlinkRequest {
         var request = NetlinkRequest(type: UInt16(RTM_DELNEIGH), flags: UInt16(NLM_F_BULK))
         var header = ndmsg()
@@ -78,8 +84,8 @@ public final class BridgeFDB {
         header.ndm_flags = UInt8(NTF_SELF)
         request.append(header: header)
         // Match only entries whose masked flags and state bits are all clear.
-        request.attribute(UInt16(NDA_NDM_FLAGS_MASK), u8: UInt8(NTF_USE | NTF_EXT_LEARNED | NTF_STICKY))
-        request.attribute(UInt16(NDA_NDM_STATE_MASK), u16: UInt16(NUD_NOARP | NUD_PERMANENT))
+        request.attribute(UInt16(NDA_NDM_FLAGS_MASK), u8: keptFlags)
+        request.attribute(UInt16(NDA_NDM_STATE_MASK), u16: keptStates)
         return request
     }
 

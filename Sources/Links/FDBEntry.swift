@@ -14,14 +14,11 @@ public struct FDBEntry: Equatable, Sendable, CustomStringConvertible {
     /// Learned by the bridge from traffic, as opposed to a port's own
     /// address or an entry an administrator added. Only these are safe to
     /// flush: the bridge relearns them from the next frame.
-    public var isDynamic: Bool { state & 0x80 == 0 && state & 0x40 == 0 } // !NUD_PERMANENT, !NUD_NOARP
+    public var isDynamic: Bool { state & BridgeFDB.keptStates == 0 }
 
-    /// What `flushLearned` removes: dynamic, and neither sticky nor put
-    /// there by a controller (a hand-added dynamic entry cannot be told
-    /// apart in a dump, hence the bulk request's own filter is preferred).
-    public var isLearned: Bool {
-        isDynamic && flags & UInt8(0x10 | 0x40) == 0 // !NTF_EXT_LEARNED, !NTF_STICKY
-    }
+    /// What `flushLearned` removes. A hand-added dynamic entry looks learned
+    /// in a dump; only the bulk request's own filter can spare it.
+    public var isLearned: Bool { isDynamic && flags & BridgeFDB.keptFlags == 0 }
 
     public init(mac: MACAddress, portIndex: Int32, bridgeIndex: Int32? = nil, vlan: UInt16? = nil, state: UInt16, flags: UInt8) {
         self.mac = mac

@@ -77,15 +77,16 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible, Expressib
     public var isLocallyAdministered: Bool { bytes.0 & 2 == 2 }
 
     public var description: String {
-        let hex = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(17)
-        for byte in array {
-            if !text.isEmpty { text.append(UInt8(ascii: ":")) }
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0xf)])
+        // Written into the string's own storage: registries print a MAC per guest.
+        String(unsafeUninitializedCapacity: 17) { text in
+            func hex(_ nibble: UInt8) -> UInt8 { nibble < 10 ? nibble + 48 : nibble + 87 } // 0-9, a-f
+            for (i, byte) in [bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5].enumerated() {
+                if i > 0 { text[3 * i - 1] = UInt8(ascii: ":") }
+                text[3 * i] = hex(byte >> 4)
+                text[3 * i + 1] = hex(byte & 0xf)
+            }
+            return 17
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
     public static func == (lhs: MACAddress, rhs: MACAddress) -> Bool { lhs.integerValue == rhs.integerValue }

@@ -84,14 +84,6 @@ public struct NetlinkAttributes: Sendable, Sequence {
         try forEach(in: buffer, location: NetlinkDecodeLocation(context), body)
     }
 
-    /// The nested attributes of `attribute`, visited without an array.
-    @inline(__always)
-    public static func forEach(
-        nestedIn attribute: Attribute, _ body: (Attribute) throws(NetlinkDecodeError) -> Void
-    ) throws(NetlinkDecodeError) {
-        try forEach(in: attribute.value, location: attribute.location.appending(attribute.type), body)
-    }
-
     @inline(__always)
     static func forEach(
         in buffer: ArraySlice<UInt8>, location: NetlinkDecodeLocation, _ body: (Attribute) throws(NetlinkDecodeError) -> Void
