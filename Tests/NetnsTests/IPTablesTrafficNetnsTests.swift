@@ -77,7 +77,7 @@ final class IPTablesTrafficNetnsTests: XCTestCase {
             """)
 
         // Probes must meet forwarding ports: "unreachable" then means blocked.
-        try GuestLab.waitForForwarding(in: [namespaces["host"]!])
+        try namespaces["host"]!.waitUntilBridgePortsForward()
 
         backend = IPTablesBackend(namespace: .named(ns("host")))
         policy = GuestBlockPolicy(bridges: ["br0"],

@@ -471,7 +471,7 @@ final class NFTablesLab {
             for (index, port) in guestPorts.enumerated() {
                 _ = try addGuest(port: port, index: 11 + index, waitForForwarding: false)
             }
-            try GuestLab.waitForForwarding(in: [host])
+            try host.waitUntilBridgePortsForward()
         } catch {
             remove()
             throw error
@@ -491,7 +491,7 @@ final class NFTablesLab {
         try ns.sh("ip addr add \(guest.v4)/24 dev eth0 && ip addr add \(guest.v6)/64 dev eth0 nodad && ip link set eth0 up")
         guests.append(guest)
         // Forwarding first, so "unreachable" means blocked, not "not yet up".
-        if waitForForwarding { try GuestLab.waitForForwarding(in: [host]) }
+        if waitForForwarding { try host.waitUntilBridgePortsForward() }
         return guest
     }
 

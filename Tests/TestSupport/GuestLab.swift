@@ -45,7 +45,8 @@ public final class GuestLab: @unchecked Sendable {
                 guests[name] = ns
                 try addGuest(port: port, ns: ns, id: id, silent: silent.contains(name), waitForForwarding: false)
             }
-            try Self.waitForForwarding(in: [host, switchNS])
+            try host.waitUntilBridgePortsForward()
+            try switchNS.waitUntilBridgePortsForward()
         } catch {
             remove()
             throw error
@@ -65,25 +66,7 @@ public final class GuestLab: @unchecked Sendable {
         } else {
             try ns.sh("ip link set eth0 address \(mac) up; ip addr add 10.80.0.\(id)/24 dev eth0; ip addr add fd80::\(id)/64 dev eth0 nodad")
         }
-        if waitForForwarding { try Self.waitForForwarding(in: [host]) }
-    }
-
-    /// A bridge port forwards only once the kernel's link watch has seen its
-    /// carrier, up to a second after `ip link set up`: a test that sends at
-    /// once races it (seen as a failed first ping right after setup).
-    public static func waitForForwarding(in namespaces: [TestNamespace], timeoutSeconds: Double = 5) throws {
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        for ns in namespaces {
-            while true {
-                let ports = Command.run(["bridge", "-n", ns.name, "link", "show"]).stdout
-                    .split(separator: "\n").filter { $0.contains(" master ") }
-                if !ports.isEmpty && ports.allSatisfy({ $0.contains("state forwarding") }) { break }
-                guard Date() < deadline else {
-                    throw SetupError("bridge ports in \(ns.name) not forwarding after \(timeoutSeconds) s:\n\(ports.joined(separator: "\n"))")
-                }
-                usleep(20_000)
-            }
-        }
+        if waitForForwarding { try host.waitUntilBridgePortsForward() }
     }
 
     public static func mac(_ id: Int) -> String { String(format: "02:00:00:00:00:%02x", id) }

@@ -43,6 +43,22 @@ public final class TestNamespace {
         try exec(["sh", "-ec", script], must: true).stdout
     }
 
+    /// A bridge port forwards only once the kernel's link watch has seen its
+    /// carrier, up to a second after `ip link set up`: a test that sends at
+    /// once races it, and an "unreachable" result would not prove a block.
+    public func waitUntilBridgePortsForward(timeoutSeconds: Double = 5) throws {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while true {
+            let ports = Command.run(["bridge", "-n", name, "link", "show"]).stdout
+                .split(separator: "\n").filter { $0.contains(" master ") }
+            if !ports.isEmpty && ports.allSatisfy({ $0.contains("state forwarding") }) { return }
+            guard Date() < deadline else {
+                throw SetupError("bridge ports in \(name) not forwarding after \(timeoutSeconds) s:\n\(ports.joined(separator: "\n"))")
+            }
+            usleep(20_000)
+        }
+    }
+
     /// Ends every process still inside (a vhostnet guard, a capture) and
     /// deletes the namespace: a process left behind would keep the
     /// namespace, and its links, alive after its name is gone.

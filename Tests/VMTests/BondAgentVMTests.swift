@@ -60,14 +60,14 @@ final class BondAgentVMTests: XCTestCase {
         XCTAssertEqual(agent.run("monitor", noDegraded).status, 0, "degraded=false reports 0")
 
         try links.setUp(otherPeer, false)  // both cables out
-        XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 10) { self.monitor().status == 1 })
+        XCTAssertNotNil(VMTier.waitUntil(timeoutSeconds: 10) { self.monitor().status == 1 })
         let failed = monitor()
         XCTAssertEqual(failed.status, 1)
         XCTAssertTrue(failed.exitReason?.contains("no slave has link") == true, "\(failed)")
 
         try links.setUp(activePeer, true)
         try links.setUp(otherPeer, true)
-        XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 10) { self.monitor().status == 0 }, "links back: 0")
+        XCTAssertNotNil(VMTier.waitUntil(timeoutSeconds: 10) { self.monitor().status == 0 }, "links back: 0")
 
         XCTAssertEqual(agent.run("stop", params).status, 0)
         XCTAssertNil(try links.link(named: "bond0"))
@@ -90,7 +90,7 @@ final class BondAgentVMTests: XCTestCase {
         p["arp"] = "on"; p["multicast"] = "on"
         let start = agent.run("start", p)
         XCTAssertEqual(start.status, 0, "\(start)")
-        let converged = try VMTier.waitUntil(timeoutSeconds: 15, intervalMs: 200) {
+        let converged = VMTier.waitUntil(timeoutSeconds: 15, intervalMs: 200) {
             self.agent.run("monitor", p, environment: ["OCF_CHECK_LEVEL": "10"]).status == 0
         }
         XCTAssertNotNil(converged, "level-10 monitor (LACP partner, VLANs): \(agent.run("monitor", p, environment: ["OCF_CHECK_LEVEL": "10"]))")
@@ -106,7 +106,7 @@ final class BondAgentVMTests: XCTestCase {
 
         // The far side's bond vanishes: no partner, slaves leave the aggregator.
         try far.sh("ip link del bond0")
-        let noticed = try VMTier.waitUntil(timeoutSeconds: 10, intervalMs: 200) {
+        let noticed = VMTier.waitUntil(timeoutSeconds: 10, intervalMs: 200) {
             self.agent.run("monitor", p, environment: ["OCF_CHECK_LEVEL": "10"]).status != 0
         }
         XCTAssertNotNil(noticed, "monitor must notice the lost partner")
