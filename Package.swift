@@ -1,18 +1,27 @@
 // swift-tools-version:6.0
 // hanet: highly available networking for virtualization hosts.
 //
-// Layers, lowest first (see ARCHITECTURE.md): C bindings -> Netlink ->
-// Links / Firewall -> OCF runtime -> Agents -> executables. No target
-// below the executables imports Foundation: agents are started by
-// Pacemaker every few seconds and must start in milliseconds.
+// Layers, lowest first (see ARCHITECTURE.md): C bindings -> HanetNetlink ->
+// HanetLinks / HanetFirewall -> HanetHost (the host logic, no OCF) ->
+// HanetAgents (OCF adapters over HanetOCF) -> executables. Each library
+// product is named as its module: `.product(name: "HanetLinks", ...)` is
+// `import HanetLinks`. No target below the executables imports Foundation:
+// agents are started by Pacemaker every few seconds and must start in
+// milliseconds.
 import PackageDescription
 
 let package = Package(
     name: "hanet",
     products: [
-        .library(name: "HanetLinks", targets: ["Links"]),
-        .library(name: "HanetFirewall", targets: ["Firewall"]),
-        .library(name: "HanetAgents", targets: ["Agents"]),
+        .library(name: "HanetNetlink", targets: ["HanetNetlink"]),
+        .library(name: "HanetLinks", targets: ["HanetLinks"]),
+        .library(name: "HanetFirewall", targets: ["HanetFirewall"]),
+        .library(name: "HanetHost", targets: ["HanetHost"]),
+        .library(name: "HanetOCF", targets: ["HanetOCF"]),
+        .library(name: "HanetAgents", targets: ["HanetAgents"]),
+        // A scripted fake kernel, so tools built on hanet can unit-test
+        // their own logic without root or a namespace.
+        .library(name: "HanetTesting", targets: ["HanetTesting"]),
         .executable(name: "hanet-agent", targets: ["hanet-agent"]),
         .executable(name: "hanet", targets: ["hanet"]),
     ],
@@ -30,25 +39,28 @@ let package = Package(
             name: "CIPTC",
             providers: [.apt(["libiptc-dev"])]
         ),
-        .target(name: "Netlink", dependencies: ["CLinuxNet"]),
-        .target(name: "Links", dependencies: ["Netlink", "CLinuxNet"]),
-        .target(name: "Firewall", dependencies: ["Netlink", "Links", "CLinuxNet", "CIPTC"]),
         .systemLibrary(name: "CSyslog"),
-        .target(name: "OCF", dependencies: ["CSyslog"]),
-        .target(name: "Agents", dependencies: ["OCF", "Links", "Firewall", "Netlink"]),
-        .executableTarget(name: "hanet-agent", dependencies: ["Agents"]),
-        .executableTarget(name: "hanet", dependencies: ["Agents", "OCF", "Links", "Netlink", "Firewall"]),
+        .target(name: "HanetNetlink", dependencies: ["CLinuxNet"]),
+        .target(name: "HanetLinks", dependencies: ["HanetNetlink", "CLinuxNet"]),
+        .target(name: "HanetFirewall", dependencies: ["HanetNetlink", "HanetLinks", "CLinuxNet", "CIPTC"]),
+        .target(name: "HanetHost", dependencies: ["HanetNetlink", "HanetLinks", "HanetFirewall"]),
+        .target(name: "HanetOCF", dependencies: ["CSyslog"]),
+        .target(name: "HanetAgents", dependencies: ["HanetOCF", "HanetHost", "HanetLinks", "HanetFirewall", "HanetNetlink"]),
+        .target(name: "HanetTesting", dependencies: ["HanetNetlink"]),
+        .executableTarget(name: "hanet-agent", dependencies: ["HanetAgents"]),
+        .executableTarget(name: "hanet", dependencies: ["HanetAgents", "HanetHost", "HanetOCF", "HanetLinks", "HanetNetlink", "HanetFirewall"]),
 
-        .target(name: "TestSupport", dependencies: ["Netlink", "Links"], path: "Tests/TestSupport"),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "TestSupport"]),
-        .testTarget(name: "LinksTests", dependencies: ["Links", "Netlink", "TestSupport"]),
-        .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink", "TestSupport"]),
-        .testTarget(name: "OCFTests", dependencies: ["OCF"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agents", "OCF", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["HanetNetlink", "HanetLinks", "HanetTesting"], path: "Tests/TestSupport"),
+        .testTarget(name: "NetlinkTests", dependencies: ["HanetNetlink", "HanetTesting", "TestSupport"]),
+        .testTarget(name: "LinksTests", dependencies: ["HanetLinks", "HanetNetlink", "HanetTesting", "TestSupport"]),
+        .testTarget(name: "FirewallTests", dependencies: ["HanetFirewall", "HanetNetlink", "HanetTesting", "TestSupport"]),
+        .testTarget(name: "HostTests", dependencies: ["HanetHost", "HanetLinks", "HanetFirewall", "HanetNetlink", "HanetTesting", "TestSupport"]),
+        .testTarget(name: "OCFTests", dependencies: ["HanetOCF"]),
+        .testTarget(name: "AgentTests", dependencies: ["HanetAgents", "HanetHost", "HanetOCF", "HanetLinks", "HanetNetlink", "HanetFirewall", "TestSupport"]),
         // Root only: each test makes and removes its own network namespaces.
-        .testTarget(name: "NetnsTests", dependencies: ["Links", "Firewall", "Netlink", "Agents", "OCF", "TestSupport"]),
+        .testTarget(name: "NetnsTests", dependencies: ["HanetLinks", "HanetFirewall", "HanetNetlink", "HanetHost", "HanetAgents", "HanetOCF", "TestSupport"]),
         // Run inside the qemu VM by scripts/vm (real bonding and 802.1Q drivers).
-        .testTarget(name: "VMTests", dependencies: ["Links", "Netlink", "Agents", "OCF", "TestSupport"]),
+        .testTarget(name: "VMTests", dependencies: ["HanetLinks", "HanetNetlink", "HanetHost", "HanetAgents", "HanetOCF", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

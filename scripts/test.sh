@@ -46,7 +46,7 @@ if ! grep -q 'Build complete' "$LOG/build.txt"; then
 fi
 XCTEST=$(find .build/debug/ -maxdepth 1 -name '*.xctest' | head -1)
 
-UNIT_FILTER='NetlinkTests\.|LinksTests\.|FirewallTests\.|OCFTests\.|AgentTests\.'
+UNIT_FILTER='NetlinkTests\.|LinksTests\.|FirewallTests\.|HostTests\.|OCFTests\.|AgentTests\.'
 # Shows a tier's failures and summary, then records its counts; a run that
 # exited non-zero without a failing test (a crash, a build error) fails too.
 finish_xctest_tier() { # tier log exit-status minimum-passed

@@ -1,6 +1,6 @@
 import Glibc
-import Links
-import Netlink
+import HanetLinks
+import HanetNetlink
 
 /// `hanet demo`: a lab in a throwaway namespace, built with the library only
 /// (no `ip`, no `brctl`): the bridge of seed 000 with an uplink and two Xen

@@ -1,7 +1,8 @@
 import Glibc
-import OCF
-import Agents
-import Netlink
+import HanetOCF
+import HanetAgents
+import HanetHost
+import HanetNetlink
 
 /// `hanet guard [--netns NS]`: the vhostnet guard in the foreground, with
 /// the parameters of /etc/default/hanet-vhostnet (or $HANET_CONFIG), for

@@ -1,5 +1,5 @@
-import Links
-import Netlink
+import HanetLinks
+import HanetNetlink
 
 /// `hanet links`: one dump, printed as a table an administrator can read.
 enum LinksCommand {

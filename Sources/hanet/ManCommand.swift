@@ -1,16 +1,16 @@
 import Glibc
-import OCF
-import Agents
+import HanetOCF
+import HanetAgents
 
 /// `hanet man [--write DIR]`: the agents' man pages, rendered from the same
 /// meta-data Pacemaker reads, so the two can never disagree.
 enum ManCommand {
     static func run(_ args: [String]) -> Int32 {
         guard let directory = option("--write", in: args) else {
-            for agent in HanetAgents.all { print(ManPage.render(agent.metadata)) }
+            for agent in AgentCatalog.all { print(ManPage.render(agent.metadata)) }
             return 0
         }
-        for agent in HanetAgents.all {
+        for agent in AgentCatalog.all {
             let path = directory + "/" + ManPage.fileName(for: agent.metadata)
             let text = ManPage.render(agent.metadata)
             guard let file = fopen(path, "w") else {

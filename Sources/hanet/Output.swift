@@ -1,5 +1,5 @@
 import Glibc
-import Netlink
+import HanetNetlink
 
 typealias NetworkNamespaceOption = NetworkNamespace
 

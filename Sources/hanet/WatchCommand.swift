@@ -1,5 +1,5 @@
-import Links
-import Netlink
+import HanetLinks
+import HanetNetlink
 
 /// `hanet watch`: the kernel's link events as one line each, like the
 /// bonding driver's own messages in /var/log/messages, but available to

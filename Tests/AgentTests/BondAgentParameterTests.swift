@@ -1,7 +1,8 @@
 import XCTest
-import OCF
-import Links
-@testable import Agents
+import HanetOCF
+import HanetLinks
+@testable import HanetAgents
+import HanetHost
 
 /// Every validate-all rule of ocf:hanet:bond, each with a one-line reason
 /// naming the parameter, without root or a bonding driver.
@@ -42,7 +43,7 @@ final class BondAgentParameterTests: XCTestCase {
         XCTAssertEqual(lacp.mode, .ieee8023ad)
         XCTAssertEqual(lacp.options.xmitHashPolicy, .layer34)
         XCTAssertEqual(lacp.vlans, [10, 20])
-        XCTAssertEqual(lacp.vlanName(10), "bond0.10")
+        XCTAssertEqual(try lacp.vlanName(10), "bond0.10")
         let arp = try parse(["arp_interval": "200", "arp_ip_target": "192.168.1.1, 192.168.1.2", "arp_validate": "all"])
         XCTAssertEqual(arp.options.miimon, 0)
         XCTAssertEqual(arp.options.arpIPTargets?.map(\.description), ["192.168.1.1", "192.168.1.2"])
@@ -58,7 +59,7 @@ final class BondAgentParameterTests: XCTestCase {
     func testEveryRuleHasAReasonNamingTheParameter() {
         let cases: [([String: String], String)] = [
             (["slaves": "eth1"], "parameter 'slaves': a bond needs two or more slaves (got 1)"),
-            (["slaves": "eth1 eth1"], "parameter 'slaves': lists a slave twice"),
+            (["slaves": "eth1 eth1"], "parameter 'slaves': lists eth1 twice"),
             (["slaves": "eth1 bond0"], "parameter 'slaves': cannot contain the bond itself (bond0)"),
             (["slaves": "eth1 e/2"], "parameter 'slaves': interface name 'e/2' contains '/'"),
             (["mode": "active_backup"], "parameter 'mode': 'active_backup' is not a bonding mode"),

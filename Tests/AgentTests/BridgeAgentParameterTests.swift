@@ -1,6 +1,7 @@
 import XCTest
-import OCF
-@testable import Agents
+import HanetOCF
+@testable import HanetAgents
+import HanetHost
 
 /// Parameter parsing of ocf:hanet:bridge, without root or kernel.
 final class BridgeAgentParameterTests: XCTestCase {

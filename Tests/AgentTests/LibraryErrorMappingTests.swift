@@ -1,9 +1,10 @@
 import XCTest
 import Glibc
-import OCF
-import Netlink
-import Firewall
-@testable import Agents
+import HanetOCF
+import HanetNetlink
+import HanetFirewall
+@testable import HanetAgents
+import HanetHost
 
 /// One errno rule for every kernel-facing error: missing support is 5,
 /// missing privilege 4, anything else 1, and never 6.

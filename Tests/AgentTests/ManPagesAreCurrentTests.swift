@@ -1,6 +1,7 @@
 import XCTest
-import OCF
-@testable import Agents
+import HanetOCF
+@testable import HanetAgents
+import HanetHost
 
 /// man/ is generated from the agents' meta-data; a stale page fails here.
 /// Regenerate with `make man`.
@@ -8,8 +9,8 @@ final class ManPagesAreCurrentTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func testEveryAgentHasACurrentManPage() throws {
-        XCTAssertFalse(HanetAgents.all.isEmpty)
-        for agent in HanetAgents.all {
+        XCTAssertFalse(AgentCatalog.all.isEmpty)
+        for agent in AgentCatalog.all {
             let path = Self.repository.appendingPathComponent("man").appendingPathComponent(ManPage.fileName(for: agent.metadata))
             let checkedIn = try String(contentsOf: path, encoding: .utf8)
             XCTAssertEqual(checkedIn, ManPage.render(agent.metadata),
@@ -18,7 +19,7 @@ final class ManPagesAreCurrentTests: XCTestCase {
     }
 
     func testNoStrayManPages() throws {
-        let expected = Set(HanetAgents.all.map { ManPage.fileName(for: $0.metadata) })
+        let expected = Set(AgentCatalog.all.map { ManPage.fileName(for: $0.metadata) })
         let present = try FileManager.default.contentsOfDirectory(atPath: Self.repository.appendingPathComponent("man").path)
             .filter { $0.hasPrefix("ocf_hanet_") }
         XCTAssertEqual(Set(present), expected, "man/ holds pages for agents that no longer exist")
@@ -31,7 +32,7 @@ final class AgentMetadataTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/xmllint") else {
             throw XCTSkip("xmllint missing (libxml2-utils)")
         }
-        for agent in HanetAgents.all {
+        for agent in AgentCatalog.all {
             let file = NSTemporaryDirectory() + "hanet-md-\(agent.metadata.name).xml"
             try MetadataXML.render(agent.metadata).write(toFile: file, atomically: true, encoding: .utf8)
             for schema in [["--dtdvalid", "/usr/share/resource-agents/ra-api-1.dtd"], ["--relaxng", "/usr/share/resource-agents/metadata.rng"]] {

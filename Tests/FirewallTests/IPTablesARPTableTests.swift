@@ -1,4 +1,4 @@
-@testable import Firewall
+@testable import HanetFirewall
 import XCTest
 
 /// arp_tables blob parsing and layout, against a table arptables-legacy wrote.

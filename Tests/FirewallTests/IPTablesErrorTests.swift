@@ -1,4 +1,4 @@
-@testable import Firewall
+@testable import HanetFirewall
 import Glibc
 import XCTest
 

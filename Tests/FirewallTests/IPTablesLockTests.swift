@@ -1,4 +1,4 @@
-@testable import Firewall
+@testable import HanetFirewall
 import Foundation
 import Glibc
 import XCTest

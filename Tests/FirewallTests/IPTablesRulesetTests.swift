@@ -1,5 +1,5 @@
-@testable import Firewall
-import Links
+@testable import HanetFirewall
+import HanetLinks
 import XCTest
 
 /// What the iptables backend renders for a policy (no kernel involved).
@@ -70,7 +70,7 @@ final class IPTablesRulesetTests: XCTestCase {
             XCTAssertTrue(error?.description.contains("names no bridge") ?? false, "\(String(describing: error))")
         }
         XCTAssertThrowsError(try IPTablesRuleset(try policy(guests: [])))
-        let problems = IPTablesBackend().validate(try policy([]))
+        let problems = IPTablesBackend().problems(for: try policy([]))
         XCTAssertTrue(problems.contains { $0.kind == .invalidPolicy }, "\(problems)")
     }
 }

@@ -1,9 +1,10 @@
 import XCTest
 import Glibc
-import Netlink
-import Links
-@testable import Firewall
+import HanetNetlink
+import HanetLinks
+@testable import HanetFirewall
 import TestSupport
+import HanetTesting
 
 /// The backend against a scripted kernel: error paths, fallback, inspect.
 final class NFTablesBackendTests: XCTestCase {
@@ -88,8 +89,7 @@ final class NFTablesBackendTests: XCTestCase {
 
     func testEmptyBridgeListMatchesPortsOnlyWithoutTryingBridgeMatching() throws {
         let (fake, backend) = NFTablesFake.backend()
-        var policy = self.policy
-        policy.bridges = []
+        let policy = GuestBlockPolicy(bridges: [], guestPorts: self.policy.guestPorts, exemptPorts: self.policy.exemptPorts)
         fake.expect(NFTablesFake.ackLastObject(of: .portOnly, policy: policy))
         XCTAssertEqual(try backend.install(policy).match, .portOnly)
         XCTAssertEqual(fake.sent.count, 1)

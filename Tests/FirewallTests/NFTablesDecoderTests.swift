@@ -1,6 +1,6 @@
 import XCTest
-import Netlink
-@testable import Firewall
+import HanetNetlink
+@testable import HanetFirewall
 import TestSupport
 
 /// Decoding what the kernel sends back, and refusing what it never would.

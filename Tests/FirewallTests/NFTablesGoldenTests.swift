@@ -1,9 +1,10 @@
 import XCTest
 import Glibc
-import Netlink
-import Links
-@testable import Firewall
+import HanetNetlink
+import HanetLinks
+@testable import HanetFirewall
 import TestSupport
+import HanetTesting
 
 /// Golden bytes: what hanet sends must be what nft sends for the same commands.
 ///

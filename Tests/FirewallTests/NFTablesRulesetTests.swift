@@ -1,7 +1,7 @@
 import XCTest
-import Netlink
-import Links
-@testable import Firewall
+import HanetNetlink
+import HanetLinks
+@testable import HanetFirewall
 
 /// The rendering of a policy, and how a snapshot is compared with it.
 final class NFTablesRulesetTests: XCTestCase {

@@ -1,6 +1,6 @@
 import XCTest
-@testable import Links
-import Netlink
+@testable import HanetLinks
+import HanetNetlink
 
 final class LinkDecodingTests: XCTestCase {
     private func message(_ hex: String) throws -> NetlinkMessage {

@@ -1,8 +1,9 @@
 import XCTest
-@testable import Links
-import Netlink
+@testable import HanetLinks
+import HanetNetlink
 import Glibc
 import TestSupport
+import HanetTesting
 
 /// Our requests must be byte-identical to what iproute2 sends for the same
 /// command: the kernel has accepted those bytes for years.

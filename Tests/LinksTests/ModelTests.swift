@@ -1,5 +1,5 @@
 import XCTest
-@testable import Links
+@testable import HanetLinks
 
 final class ModelTests: XCTestCase {
     func testInterfaceNameRules() {

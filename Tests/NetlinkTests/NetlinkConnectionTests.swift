@@ -1,7 +1,8 @@
 import XCTest
 import Glibc
-@testable import Netlink
+@testable import HanetNetlink
 import TestSupport
+import HanetTesting
 
 /// The request/reply discipline against a scripted kernel.
 final class NetlinkConnectionTests: XCTestCase {

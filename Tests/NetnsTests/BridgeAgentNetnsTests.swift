@@ -1,6 +1,6 @@
 import XCTest
-import Links
-import Netlink
+import HanetLinks
+import HanetNetlink
 import TestSupport
 
 /// ocf:hanet:bridge as Pacemaker runs it: the built executable, in a namespace.

@@ -1,6 +1,6 @@
 import XCTest
-import Links
-import Netlink
+import HanetLinks
+import HanetNetlink
 import TestSupport
 
 /// Learned FDB entries are read and deleted natively; static ones survive.

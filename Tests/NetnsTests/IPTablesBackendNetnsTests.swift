@@ -1,10 +1,10 @@
 import Foundation
 import Glibc
-import Links
-import Netlink
+import HanetLinks
+import HanetNetlink
 import TestSupport
 import XCTest
-@testable import Firewall
+@testable import HanetFirewall
 
 /// The iptables-legacy backend against the real kernel, rule level: what it
 /// writes, what it leaves alone, what `inspect` says, and how it behaves next
@@ -356,9 +356,9 @@ final class IPTablesBackendNetnsTests: XCTestCase {
 
     func testValidateReportsBridgeNetfilterSwitchedOff() throws {
         let hostProblems = IPTablesBackend.bridgeNetfilterProblems()
-        XCTAssertEqual(backend.validate(policy), [], "fresh namespace: br_netfilter built in, all bridge-nf-call-* = 1")
+        XCTAssertEqual(backend.problems(for: policy), [], "fresh namespace: br_netfilter built in, all bridge-nf-call-* = 1")
         try ns.sh("sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-arptables=0")
-        let problems = backend.validate(policy)
+        let problems = backend.problems(for: policy)
         XCTAssertEqual(problems.map(\.kind), [
             .bridgeNetfilterCallOff(sysctl: "net.bridge.bridge-nf-call-iptables", value: "0"),
             .bridgeNetfilterCallOff(sysctl: "net.bridge.bridge-nf-call-arptables", value: "0"),
@@ -368,7 +368,7 @@ final class IPTablesBackendNetnsTests: XCTestCase {
                        + "set it to 1 (sysctl -w net.bridge.bridge-nf-call-iptables=1) or use backend=nftables")
         XCTAssertEqual(IPTablesBackend.bridgeNetfilterProblems(), hostProblems, "the test process's namespace is unaffected")
         try ns.sh("sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-arptables=1")
-        XCTAssertEqual(backend.validate(policy), [])
+        XCTAssertEqual(backend.problems(for: policy), [])
     }
 
     func testTimings() throws {

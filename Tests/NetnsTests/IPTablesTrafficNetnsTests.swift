@@ -1,9 +1,9 @@
 import Foundation
-import Links
-import Netlink
+import HanetLinks
+import HanetNetlink
 import TestSupport
 import XCTest
-@testable import Firewall
+@testable import HanetFirewall
 
 /// The iptables-legacy block against real bridged traffic.
 ///
@@ -215,7 +215,7 @@ final class IPTablesTrafficNetnsTests: XCTestCase {
         // Positive control: everything talks before the block.
         var results = try run(all)
         XCTAssertEqual(unexpected(results, all.map(\.name), expected: true), [], "before block")
-        XCTAssertEqual(backend.validate(policy), [])
+        XCTAssertEqual(backend.problems(for: policy), [])
         XCTAssertEqual(try backend.inspect(policy), .unblocked)
 
         let clock = ContinuousClock()
@@ -253,7 +253,7 @@ final class IPTablesTrafficNetnsTests: XCTestCase {
         // The failure validate() warns about, demonstrated: with
         // bridge-nf-call-iptables=0 the physdev rules see nothing.
         try namespaces["host"]!.sh("sysctl -qw net.bridge.bridge-nf-call-iptables=0")
-        XCTAssertEqual(backend.validate(policy).map(\.kind),
+        XCTAssertEqual(backend.problems(for: policy).map(\.kind),
                        [.bridgeNetfilterCallOff(sysctl: "net.bridge.bridge-nf-call-iptables", value: "0")])
         try backend.block(policy)
         let ipv4 = [Probe(name: "g1->sw ping", namespace: ns("g1"), command: ["ping", "-c1", "-W1", "10.77.0.1"]),
@@ -262,7 +262,7 @@ final class IPTablesTrafficNetnsTests: XCTestCase {
         XCTAssertEqual(results["g1->sw ping"], true, "IPv4 passes: iptables never sees bridged IPv4")
         XCTAssertEqual(results["g1->sw ping6"], false, "IPv6 is still blocked: ip6tables is still called")
         try namespaces["host"]!.sh("sysctl -qw net.bridge.bridge-nf-call-iptables=1")
-        XCTAssertEqual(backend.validate(policy), [])
+        XCTAssertEqual(backend.problems(for: policy), [])
         results = try run(ipv4)
         XCTAssertEqual(results["g1->sw ping"], false)
     }

@@ -1,7 +1,7 @@
 import XCTest
 import Glibc
-import Links
-import Netlink
+import HanetLinks
+import HanetNetlink
 import TestSupport
 
 /// The link layer against the real kernel, each test in its own namespace,

@@ -1,9 +1,9 @@
 import XCTest
 import Foundation
 import Glibc
-import Netlink
-import Links
-@testable import Firewall
+import HanetNetlink
+import HanetLinks
+@testable import HanetFirewall
 import TestSupport
 
 /// The nftables backend against the real kernel, in throwaway namespaces.

@@ -1,7 +1,7 @@
 import XCTest
 import Glibc
-import Firewall
-import Netlink
+import HanetFirewall
+import HanetNetlink
 import TestSupport
 
 /// The guard left by stop restores a removed block by itself, and start

@@ -1,4 +1,4 @@
-import OCF
+import HanetOCF
 import XCTest
 
 final class ExitCodeTests: XCTestCase {

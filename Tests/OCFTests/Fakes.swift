@@ -1,5 +1,5 @@
 import Foundation
-import OCF
+import HanetOCF
 import XCTest
 
 /// Captures stdout and stderr of a run.
@@ -87,9 +87,12 @@ struct FakeAgent: ResourceAgent {
     func start() throws { try Self.behave("START", context: context) }
     func stop() throws { try Self.behave("STOP", context: context) }
 
-    func monitor() throws -> OCFExitCode {
+    func monitor() throws -> ActionResult {
         context.log.info("probe:\(context.isProbe) level:\(context.checkLevel)")
-        return try Self.behave("MONITOR", context: context) ?? .success
+        if let reason = context.environment["FAKE_MONITOR_REASON"], let code = try Self.behave("MONITOR", context: context) {
+            return ActionResult(code, reason)
+        }
+        return ActionResult(try Self.behave("MONITOR", context: context) ?? .success)
     }
 
     func perform(action: String) throws -> OCFExitCode? {
@@ -132,9 +135,9 @@ struct ReloadingAgent: ResourceAgent {
     init(context: AgentContext) throws { self.context = context }
     func start() throws { context.log.info("call:start") }
     func stop() throws { context.log.info("call:stop") }
-    func monitor() throws -> OCFExitCode {
+    func monitor() throws -> ActionResult {
         context.log.info("level:\(try context.parameters.integer("level"))")
-        return .notRunning
+        return ActionResult(.notRunning)
     }
     func perform(action: String) throws -> OCFExitCode? {
         context.log.info("call:\(action)")

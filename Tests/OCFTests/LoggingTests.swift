@@ -1,5 +1,5 @@
 import Foundation
-@testable import OCF
+@testable import HanetOCF
 import XCTest
 
 final class LoggingTests: XCTestCase {
@@ -109,16 +109,32 @@ final class LoggingTests: XCTestCase {
 
 final class SourceHygieneTests: XCTestCase {
     /// Agents start every few seconds; Foundation would double that time.
-    func testOCFModuleDoesNotImportFoundation() throws {
+    /// Every library module an agent links is checked, not only the runtime.
+    func testNoLibraryModuleImportsFoundation() throws {
+        let root = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for module in ["HanetNetlink", "HanetLinks", "HanetFirewall", "HanetHost", "HanetOCF", "HanetAgents", "hanet-agent"] {
+            let sources = root.appendingPathComponent("Sources/" + module)
+            let files = try FileManager.default.contentsOfDirectory(atPath: sources.path).filter { $0.hasSuffix(".swift") }
+            XCTAssertFalse(files.isEmpty, module)
+            for file in files {
+                let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+                XCTAssertFalse(text.contains("import Foundation"), "\(module)/\(file)")
+                XCTAssertFalse(text.contains("fatalError("), "\(module)/\(file)")
+            }
+        }
+    }
+
+    /// The host logic is a library of its own: it must not know about OCF.
+    func testHostModuleDoesNotImportTheAgentRuntime() throws {
         let sources = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/OCF")
-        let files = try FileManager.default.contentsOfDirectory(atPath: sources.path).filter { $0.hasSuffix(".swift") }
-        XCTAssertFalse(files.isEmpty)
-        for file in files {
+            .appendingPathComponent("Sources/HanetHost")
+        for file in try FileManager.default.contentsOfDirectory(atPath: sources.path) where file.hasSuffix(".swift") {
             let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
-            XCTAssertFalse(text.contains("import Foundation"), file)
-            XCTAssertFalse(text.contains("fatalError("), file)
+            XCTAssertFalse(text.contains("import HanetOCF"), file)
+            XCTAssertFalse(text.contains("AgentFailure"), file)
+            XCTAssertFalse(text.contains("OCFExitCode"), file)
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import OCF
+import HanetOCF
 import XCTest
 
 final class MetadataXMLTests: XCTestCase {

@@ -1,4 +1,4 @@
-@testable import OCF
+@testable import HanetOCF
 import XCTest
 
 final class ParametersTests: XCTestCase {

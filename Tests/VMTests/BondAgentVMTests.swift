@@ -1,7 +1,7 @@
 import XCTest
 import Glibc
-import Links
-import Netlink
+import HanetLinks
+import HanetNetlink
 import TestSupport
 
 /// ocf:hanet:bond on a real bonding driver, as Pacemaker runs it.

@@ -1,7 +1,7 @@
 import XCTest
 import Glibc
-import Links
-import Netlink
+import HanetLinks
+import HanetNetlink
 import TestSupport
 
 /// Bonds and VLANs on a real bonding driver (inside the VM).

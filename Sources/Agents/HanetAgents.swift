@@ -1,6 +1,0 @@
-import OCF
-
-/// The agents this package ships, in the order `usage` lists them.
-public enum HanetAgents {
-    public static var all: [any ResourceAgent.Type] { [BondAgent.self, BridgeAgent.self, VhostNetAgent.self] }
-}

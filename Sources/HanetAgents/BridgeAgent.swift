@@ -1,0 +1,108 @@
+import HanetOCF
+import HanetLinks
+import HanetHost
+
+/// `ocf:hanet:bridge`: create or adopt a bridge and attach its uplink.
+///
+/// Replaces `brctl addbr xenbr1; brctl addif xenbr1 bond0; ip link set
+/// xenbr1 arp off multicast off up` and Xen's `network-bridge netdev=bond0`.
+public struct BridgeAgent: HostAgent {
+    public static let agentName = "bridge"
+    public static let metadata = AgentMetadata(
+        name: agentName,
+        version: "1.0",
+        shortDescription: "Bridge with an uplink (NIC, bond or VLAN) for virtual machines",
+        longDescription: """
+            Creates (or adopts) a Linux bridge such as xenbr1 and attaches its uplink, which may be a NIC, \
+            a bond or a VLAN on a bond such as bond0.10, then brings both up with the configured ARP, multicast, \
+            STP, forward delay, MAC and MTU. Guests attach their vif/tap/vnet ports to the bridge themselves.
+
+            Stop detaches the uplink only if this resource attached it, and deletes the bridge only if this \
+            resource created it and no other ports (guest vifD.N, tapN, vnetN) remain on it. It never takes \
+            down a port it did not create. Ownership is recorded under HA_RSCTMP (cleared by a reboot) before \
+            each change, so a stop after a killed start still knows what to undo.
+
+            The bridge's MAC address is pinned (the uplink's address, or one derived from the bridge name, \
+            unless mac is set) so it does not change as guest ports come and go.
+
+            Monitor: the bridge exists and is up, the uplink is attached and up, and the configured flags hold \
+            (0); the bridge or attachment is missing (7); present but wrong (1, with the reason). \
+            OCF_CHECK_LEVEL=10 also requires carrier on the uplink. Usually cloned on every host.
+
+            All changes go through netlink; the agent runs no child processes.
+            """,
+        parameters: [
+            ParameterSpec(name: "bridge", required: true, unique: true,
+                          shortDescription: "Bridge name",
+                          longDescription: "Name of the bridge (1-15 characters), e.g. xenbr1 or vmbr10."),
+            ParameterSpec(name: "uplink",
+                          shortDescription: "Interface to attach to the bridge",
+                          longDescription: "The NIC, bond or VLAN (e.g. bond0, eth1, bond0.10) that connects the bridge to the network. It must not be a port of another bridge or a slave of a bond. Leave empty for a host-only bridge."),
+            ParameterSpec(name: "create", type: .boolean, defaultValue: "true",
+                          shortDescription: "Create the bridge if it does not exist",
+                          longDescription: "If false, the bridge must already exist (made by the distribution's network configuration); start then only attaches the uplink and sets flags, and stop never deletes it."),
+            ParameterSpec(name: "arp", type: .boolean, defaultValue: "on",
+                          shortDescription: "ARP on the bridge (on/off)",
+                          longDescription: "Set to off for a bridge that carries only guest traffic and has no address of its own, as in the Xen recipes (ip link set xenbr1 arp off)."),
+            ParameterSpec(name: "multicast", type: .boolean, defaultValue: "on",
+                          shortDescription: "Multicast on the bridge (on/off)",
+                          longDescription: "Set to off together with arp=off for a pure guest bridge."),
+            ParameterSpec(name: "stp", type: .boolean, defaultValue: "off",
+                          shortDescription: "Spanning tree (on/off)",
+                          longDescription: "Kernel STP on the bridge. Needed only where the bridge closes a loop (e.g. two uplinks without a bond)."),
+            ParameterSpec(name: "forward_delay", type: .integer,
+                          shortDescription: "Forward delay in seconds",
+                          longDescription: "Time a new port spends listening and learning before forwarding. 0 lets guests talk at once; with stp=on the kernel requires 2-30."),
+            ParameterSpec(name: "mac",
+                          shortDescription: "Bridge MAC address",
+                          longDescription: "Fixed MAC address for the bridge, e.g. fe:ff:ff:ff:ff:ff. Default: the uplink's address (or one derived from the bridge name), pinned so it does not follow the lowest port address."),
+            ParameterSpec(name: "mtu", type: .integer,
+                          shortDescription: "Bridge MTU",
+                          longDescription: "MTU of the bridge (68-65535). Default: leave as the kernel sets it."),
+        ],
+        actions: [
+            .start(timeout: .seconds(20)),
+            .stop(timeout: .seconds(20)),
+            .monitor(timeout: .seconds(20), interval: .seconds(10), depth: 0),
+            .metaData(),
+            .validateAll(),
+        ],
+        example: """
+            pcs resource create xenbr1 ocf:hanet:bridge bridge=xenbr1 uplink=bond0 arp=off multicast=off \\
+                op monitor interval=10s clone
+            crm configure primitive xenbr1 ocf:hanet:bridge params bridge=xenbr1 uplink=bond0 arp=off multicast=off \\
+                op monitor interval=10s
+            crm configure clone cl-xenbr1 xenbr1
+            """)
+
+    public let configuration: BridgeConfiguration
+    public let context: AgentContext
+
+    public init(context: AgentContext) throws {
+        self.context = context
+        let p = context.parameters
+        var c = BridgeConfiguration(bridge: try p.interfaceName("bridge"))
+        c.uplink = try p.optionalInterfaceName("uplink")
+        c.create = try p.bool("create")
+        c.arp = try p.bool("arp")
+        c.multicast = try p.bool("multicast")
+        c.stp = try p.bool("stp")
+        c.forwardDelay = try p.optionalInteger("forward_delay", in: 0...30).map(UInt32.init)
+        c.mac = try p.optionalMAC("mac")
+        c.mtu = try p.optionalInteger("mtu", in: 68...65535).map(UInt32.init)
+        try c.validate()
+        configuration = c
+    }
+
+    public func resource() throws -> BridgeAttachment {
+        let log = context.log
+        return BridgeAttachment(configuration: configuration, links: try LinkManager(), stateDirectory: context.stateDirectory,
+                                log: { log.info($0) })
+    }
+
+    /// With unusable parameters nothing can have been started by them.
+    public static func stopWhenUnconfigured(_ failure: AgentFailure, context: AgentContext) -> OCFExitCode {
+        context.log.warning("stop with invalid parameters (\(failure.reason)): nothing to stop")
+        return .success
+    }
+}

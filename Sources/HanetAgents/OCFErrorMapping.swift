@@ -1,0 +1,112 @@
+import Glibc
+import HanetOCF
+import HanetNetlink
+import HanetLinks
+import HanetFirewall
+import HanetHost
+
+/// The one place where library errors become OCF exit codes: every public
+/// error type of every module below, each with its rule.
+///
+/// The rules: 6 (configured) only for a configuration no node could use;
+/// 5 (not installed) when this node lacks an interface, a driver or a
+/// kernel feature; 4 (perm) when we lack a privilege; 1 (generic,
+/// recoverable in place) for everything else. A kernel error is never 6:
+/// it is this node's problem, and 6 would stop the resource on every node.
+extension OCFExitCode {
+    /// The errno rule shared by every kernel-facing error type.
+    static func forKernelError(_ errno: Int32) -> OCFExitCode {
+        switch errno {
+        // ELIBACC: a shared library (libip4tc) is not installed.
+        case EOPNOTSUPP, EPROTONOSUPPORT, EAFNOSUPPORT, ENOSYS, ENOPROTOOPT, ELIBACC:
+            return .errInstalled
+        case EPERM, EACCES:
+            return .errPerm
+        default:
+            return .errGeneric
+        }
+    }
+}
+
+// MARK: HanetHost
+
+extension HostError: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode {
+        switch kind {
+        case .missingInterface, .backendUnavailable: return .errInstalled
+        case .permission: return .errPerm
+        case .wrongKind, .alreadyEnslaved, .vanished, .notConverged: return .errGeneric
+        case .stateFile: return .forKernelError(errno)
+        }
+    }
+    public var ocfReason: String { reason }
+}
+
+extension ConfigurationError: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .errConfigured }
+    public var ocfReason: String { description }
+}
+
+// MARK: HanetNetlink
+
+extension NetlinkError: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .forKernelError(errno) }
+
+    public var ocfReason: String {
+        if errno == EOPNOTSUPP, kernelMessage == "Unknown device type", operation == "RTM_NEWLINK" {
+            return "\(description): this kernel has no driver for it (module missing or not loadable)"
+        }
+        return description
+    }
+}
+
+/// A reply the decoder could not read: the kernel and hanet disagree on a
+/// format; retrying may not help, but it is not the configuration's fault.
+extension NetlinkDecodeError: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .errGeneric }
+    public var ocfReason: String { description }
+}
+
+// MARK: HanetLinks
+
+extension LinkManager.KindMismatch: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .errGeneric }
+    public var ocfReason: String { description }
+}
+
+/// Announcements go out on a raw packet socket: no AF_PACKET is 5, no
+/// privilege 4, a link that went away meanwhile 1.
+extension Announcer.Failure: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .forKernelError(errno) }
+    public var ocfReason: String { description }
+}
+
+/// Names and addresses are validated when parameters are read; one that
+/// still reaches here came from a configuration.
+extension InterfaceName.Invalid: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .errConfigured }
+    public var ocfReason: String { description }
+}
+
+extension MACAddress.Invalid: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .errConfigured }
+    public var ocfReason: String { description }
+}
+
+// MARK: HanetFirewall
+
+/// libiptc and legacy arp_tables: no ip_tables support (ENOPROTOOPT) is 5.
+extension IPTablesError: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .forKernelError(errno) }
+    public var ocfReason: String { description }
+}
+
+extension PortPattern.Invalid: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .errConfigured }
+    public var ocfReason: String { description }
+}
+
+extension GuestBlockBackendChoice.Unavailable: OCFErrorConvertible {
+    public var ocfExitCode: OCFExitCode { .errInstalled }
+    public var ocfReason: String { description }
+}

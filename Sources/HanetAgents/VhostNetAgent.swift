@@ -1,0 +1,152 @@
+import HanetOCF
+import HanetHost
+import HanetLinks
+import HanetFirewall
+
+/// `ocf:hanet:vhostnet`: guest traffic is unblocked on the active host only.
+///
+/// Seed 004's "unblock-vhosts-network", done properly: no rule positions,
+/// IPv6 and every other ethertype included, atomic, and verifiable.
+public struct VhostNetAgent: HostAgent {
+    public static let agentName = "vhostnet"
+    public static let metadata = AgentMetadata(
+        name: agentName,
+        version: "1.0",
+        shortDescription: "Guest network isolation on the standby host of a virtualization pair",
+        longDescription: """
+            Two hosts run the same guests (same MACs and IPs); only the active host may let them reach the \
+            network. start unblocks the guests on this host; stop blocks them. While blocked, everything a \
+            guest port (guest_ports, default vif* tap* vnet*, minus exempt_ports) sends or receives through \
+            the named bridges is dropped: IPv4, IPv6, ARP and every other ethertype, both directions. dom0 and \
+            other bridges are untouched. Rules match port-name patterns, so a guest that attaches while the \
+            host is blocked is blocked from its first frame, and blocking works even when the bridge or the \
+            ports do not exist yet.
+
+            Backends: nftables (default where nf_tables exists: one bridge-family table owned by this resource, \
+            replaced in one atomic batch, no br_netfilter needed) or iptables (legacy, through libiptc: a \
+            dedicated chain jumped from FORWARD, physdev matches for IPv4 and IPv6, legacy arp_tables for ARP; \
+            needs br_netfilter and bridge-nf-call-*=1). The nftables block also cuts a guest off dom0's own \
+            addresses on the bridge; the iptables block, like the FORWARD rules it replaces, stops bridged \
+            traffic only, so a blocked guest can still reach dom0 itself but never the network. Neither touches a rule, chain or table it does not own, \
+            and neither relies on rule positions.
+
+            monitor answers: could a guest on this host reach the network? 0 when yes, including when no block \
+            exists at all (after a ruleset flush, a reload of /etc/nftables.conf, or a boot without the block); \
+            7 only when the complete block is verified in place. So Pacemaker sees a host whose block vanished \
+            as active and re-blocks it.
+
+            Unblock also makes guests reachable at once. While standby, the bridge learned the guest MACs on \
+            the uplink (from the twin's frames) and would not deliver to a silent guest, so unblock flushes \
+            what each bridge learned, in one request (Linux 5.19+; entry by entry before), as a switch does on a \
+            topology change: static, permanent, sticky, externally learned and hand-added entries stay. With \
+            announce > 0, each guest MAC seen on a guest port (recorded at stop, and learned since) is then \
+            announced out of the uplinks (RARP, as QEMU does after migration) announce times, announce_interval \
+            ms apart, so switches move the MACs to this host. That part reads the ports and forwarding table, so \
+            its cost grows with the number of guests; announce=0 keeps stop and start constant.
+
+            Recommended configuration. Pacemaker only runs recurring monitors where a resource is active, so add \
+            a second monitor for the stopped role, with an interval different from the active one; it detects a \
+            block that vanished on the standby. With both hosts then reporting active, make Pacemaker re-block \
+            the host whose block vanished, not the active one: migration-threshold=1 with a failure-timeout, \
+            resource-stickiness, and multiple-active=stop_unexpected. Fencing is required in production: without \
+            it a crashed host's guests stay unblocked. Example:
+              pcs resource create vhostnet ocf:hanet:vhostnet bridge=xenbr1 exempt_ports="vif0.0 vif0.1" \
+            op monitor interval=5s op monitor interval=7s role=Stopped meta migration-threshold=1 \
+            failure-timeout=60s resource-stickiness=100 multiple-active=stop_unexpected
+
+            Boot: install the boot-time block (hanet-vhostnet-block.service, or /etc/init.d/hanet-vhostnet block \
+            early in boot) so a host that boots, or whose cluster stack is down, keeps its guests blocked.
+            """,
+        parameters: [
+            ParameterSpec(name: "bridge", required: true, unique: true,
+                          shortDescription: "Bridges whose guest ports are blocked",
+                          longDescription: "One or more bridges, separated by spaces or commas, e.g. \"xenbr1\" or \"xenbr1 vmbr10\"."),
+            ParameterSpec(name: "guest_ports", defaultValue: VhostNetConfiguration.defaultGuestPorts,
+                          shortDescription: "Guest port name patterns",
+                          longDescription: "Port names or prefixes with a trailing *, separated by spaces or commas. Xen names guest ports vifD.N, libvirt vnetN, QEMU tapN."),
+            ParameterSpec(name: "exempt_ports",
+                          shortDescription: "Ports never blocked",
+                          longDescription: "Names or prefixes that are never blocked even if they match guest_ports, e.g. \"vif0.0 vif0.1\" for old Xen's dom0 ports."),
+            ParameterSpec(name: "backend", defaultValue: "auto",
+                          shortDescription: "Firewall backend",
+                          longDescription: "auto (nftables where nf_tables exists, else legacy iptables), nftables, or iptables.",
+                          choices: GuestBlockBackendChoice.allCases.map(\.rawValue)),
+            ParameterSpec(name: "announce", type: .integer, defaultValue: "3",
+                          shortDescription: "Announcements per guest MAC after unblock",
+                          longDescription: "Rounds of RARP frames per known guest MAC sent out of the uplinks after unblock (0 disables)."),
+            ParameterSpec(name: "guard", type: .boolean, defaultValue: "true",
+                          shortDescription: "Restore a removed block at once (event-driven guard)",
+                          longDescription: "When true, blocking (stop, block) leaves a small guard process that listens to nf_tables change events and re-installs the block within milliseconds if anything removes it (nft flush ruleset, a reload of /etc/nftables.conf), logging who changed what. start ends the guard before it unblocks, so the guard never fights Pacemaker. With the iptables backend, which has no change events, the guard re-checks every 250 ms."),
+            ParameterSpec(name: "announce_interval", type: .integer, defaultValue: "100",
+                          shortDescription: "Milliseconds between announcement rounds",
+                          longDescription: "Delay between announcement rounds (10-5000 ms)."),
+        ],
+        actions: [
+            .start(timeout: .seconds(20)),
+            .stop(timeout: .seconds(20)),
+            .monitor(timeout: .seconds(20), interval: .seconds(5), depth: 0),
+            .metaData(),
+            .validateAll(),
+            ActionSpec(name: "block", timeout: .seconds(20), summary: "block the guests (boot time, without a cluster)"),
+        ],
+        example: """
+            pcs resource create vhostnet ocf:hanet:vhostnet bridge=xenbr1 exempt_ports="vif0.0 vif0.1" \\
+                op monitor interval=5s op monitor interval=7s role=Stopped \\
+                meta migration-threshold=1 failure-timeout=60s resource-stickiness=100 multiple-active=stop_unexpected
+            pcs constraint order start xenbr1-clone then start vhostnet
+            crm configure primitive vhostnet ocf:hanet:vhostnet params bridge=xenbr1 exempt_ports="vif0.0 vif0.1" \\
+                op monitor interval=5s op monitor interval=7s role=Stopped \\
+                meta migration-threshold=1 failure-timeout=60s resource-stickiness=100 multiple-active=stop_unexpected
+            """)
+
+    public let configuration: VhostNetConfiguration
+    /// Leave a guard process behind when blocking (see `BlockGuard`).
+    public let guardsBlock: Bool
+    public let context: AgentContext
+
+    public init(context: AgentContext) throws {
+        self.context = context
+        configuration = try Self.parse(context.parameters)
+        guardsBlock = try context.parameters.bool("guard")
+    }
+
+    public static func parse(_ p: Parameters) throws -> VhostNetConfiguration {
+        func patterns(_ name: String) throws -> [PortPattern] {
+            try p.list(name).map { text in
+                do { return try PortPattern(parsing: text) } catch { throw AgentFailure.parameter(name, "\(error)") }
+            }
+        }
+        var c = VhostNetConfiguration(policy: GuestBlockPolicy(
+            bridges: try p.interfaceNames("bridge"), guestPorts: try patterns("guest_ports"), exemptPorts: try patterns("exempt_ports")))
+        let backendText = try p.string("backend")
+        guard let backend = GuestBlockBackendChoice(rawValue: backendText) else {
+            throw AgentFailure.parameter("backend", "'\(backendText)' is not one of: auto, nftables, iptables")
+        }
+        c.backend = backend
+        c.announce = try p.integer("announce")
+        c.announceIntervalMilliseconds = try p.integer("announce_interval")
+        try c.validate()
+        return c
+    }
+
+    public func resource() throws -> GuestIsolation {
+        let log = context.log
+        return try GuestIsolation.open(configuration, stateDirectory: context.stateDirectory, log: { log.info($0) })
+    }
+
+    /// Blocks, then leaves the guard that keeps the block in place (or,
+    /// with guard=false, ends one an earlier call left behind). A guard
+    /// that cannot start is logged, not fatal: the block is in place and
+    /// the stopped-role monitor still watches it.
+    public func stop() throws {
+        let isolation = try resource()
+        try isolation.block()
+        if guardsBlock { isolation.startGuard() } else { isolation.stopGuard() }
+    }
+
+    public func perform(action: String) throws -> OCFExitCode? {
+        guard action == "block" else { return nil }
+        try stop()
+        return .success
+    }
+}

@@ -1,0 +1,48 @@
+import HanetNetlink
+
+/// Which firewall implementation blocks guests, and why.
+///
+/// `auto` must decide without side effects: reading a legacy table with
+/// libiptc creates it (after which iptables-nft warns on every call), so
+/// legacy use is detected from /proc, and nf_tables from a read-only query.
+public enum GuestBlockBackendChoice: String, CaseIterable, Sendable {
+    case auto, nftables, iptables
+
+    public struct Selection {
+        public let backend: GuestBlockBackend
+        public let reason: String
+    }
+
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// One netfilter socket serves both the availability probe and the
+    /// backend: this runs on every monitor call.
+    public func select(namespace: NetworkNamespace = .current) throws -> Selection {
+        func nftables() -> NFTablesBackend? {
+            guard let connection = try? NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace),
+                  NFTablesBackend.isAvailable(connection: connection) else { return nil }
+            return NFTablesBackend(connection: connection, namespace: namespace)
+        }
+        switch self {
+        case .nftables:
+            guard let backend = nftables() else {
+                throw Unavailable(description: "backend=nftables but this kernel has no nf_tables support")
+            }
+            return Selection(backend: backend, reason: "backend=nftables")
+        case .iptables:
+            return Selection(backend: IPTablesBackend(namespace: namespace), reason: "backend=iptables")
+        case .auto:
+            if let backend = nftables() {
+                return Selection(backend: backend,
+                                 reason: "auto: nf_tables is available (a bridge-family table needs no br_netfilter)")
+            }
+            if IPTablesBackend.legacyTablesInUse(namespace: namespace) {
+                return Selection(backend: IPTablesBackend(namespace: namespace),
+                                 reason: "auto: no nf_tables; legacy iptables tables are in use")
+            }
+            throw Unavailable(description: "auto: neither nf_tables nor legacy iptables is available in this kernel")
+        }
+    }
+}

@@ -1,0 +1,239 @@
+import Glibc
+import HanetNetlink
+
+/// Guest blocking with nf_tables, spoken natively over NETLINK_NETFILTER.
+///
+/// The backend owns one `bridge`-family table per policy, named from the
+/// policy's owner tag (`hanet_<tag>`), and never reads, flushes or changes
+/// anything else. Each call is one kernel transaction:
+///
+/// - `block`: one batch that replaces our table with exactly the rendering
+///   (`NFTablesRuleset`). Tried first with bridge scoping (`meta ibrname`);
+///   a kernel without nft_meta_bridge rejects that with EOPNOTSUPP, and the
+///   block is retried matching port names only. `lastBlock` says which.
+/// - `unblock`: our table, if intact, is made dormant (its chains unhooked,
+///   nothing destroyed); a tampered table is deleted; none is success.
+/// - `block` of an intact dormant table wakes it in one message. Both
+///   switches are one commit, so no frame ever sees a half state, and
+///   neither destroys objects (see `NFTablesRuleset.switchBatch`).
+/// - `inspect`: reads our table, its two chains by name and its rules (a
+///   dump the kernel filters to our table) and compares them with the
+///   rendering; an intact dormant table means unblocked.
+public final class NFTablesBackend: GuestBlockBackend {
+    public let name = "nftables"
+    public let connection: NetlinkConnection
+    /// What the last successful `block` installed; nil before one (or after `unblock`).
+    public private(set) var lastBlock: NFTablesBlockResult?
+    /// Whether this kernel accepts `meta ibrname`/`obrname` in the bridge
+    /// family: nil until a block found out, then remembered for this backend.
+    public private(set) var bridgeMatchSupported: Bool?
+
+    /// Switch an intact table dormant/active instead of deleting and
+    /// re-creating it. Off only in tests that pin the replace path.
+    public let switchesDormantTables: Bool
+    /// Where `connection` was opened; change feeds are opened there too.
+    public let namespace: NetworkNamespace
+
+    public init(connection: NetlinkConnection, namespace: NetworkNamespace = .current, switchesDormantTables: Bool = true) {
+        self.connection = connection
+        self.namespace = namespace
+        self.switchesDormantTables = switchesDormantTables
+    }
+
+    /// Opens a NETLINK_NETFILTER socket in `namespace`.
+    public convenience init(namespace: NetworkNamespace = .current) throws(NetlinkError) {
+        self.init(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace), namespace: namespace)
+    }
+
+    // MARK: availability
+
+    /// Asks for the ruleset generation (NFT_MSG_GETGEN): succeeds exactly when
+    /// the kernel speaks nf_tables in `namespace`. Changes nothing.
+    public static func probe(namespace: NetworkNamespace = .current) throws -> UInt32 {
+        try probe(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace))
+    }
+
+    /// The probe on an open connection (which can then serve the backend).
+    public static func probe(connection: NetlinkConnection) throws -> UInt32 {
+        let reply = try connection.get(NFTablesMessage.getGeneration(), operation: "NFT_MSG_GETGEN")
+        return try NFTablesDecoder.generationID(reply)
+    }
+
+    /// `probe` as a yes/no, for choosing a backend.
+    public static func isAvailable(namespace: NetworkNamespace = .current) -> Bool {
+        (try? probe(namespace: namespace)) != nil
+    }
+
+    public static func isAvailable(connection: NetlinkConnection) -> Bool {
+        (try? probe(connection: connection)) != nil
+    }
+
+    /// The table a policy owns: `hanet_<ownerTag>`.
+    public static func tableName(for policy: GuestBlockPolicy) -> String {
+        NFTablesRuleset.tableName(for: policy)
+    }
+
+    // MARK: GuestBlockBackend
+
+    /// Every committed transaction that touches our table, from the kernel's
+    /// own notifications (NFNLGRP_NFTABLES); nil if the group cannot be joined.
+    public func changeFeed(for policy: GuestBlockPolicy) -> (any GuestBlockChangeFeed)? {
+        try? NFTablesChangeFeed(table: Self.tableName(for: policy), namespace: namespace)
+    }
+
+    public func block(_ policy: GuestBlockPolicy) throws {
+        try install(policy)
+    }
+
+    /// `block`, returning what was installed (match kind, rule count).
+    @discardableResult
+    public func install(_ policy: GuestBlockPolicy) throws -> NFTablesBlockResult {
+        // Fast path: our intact table is already there; wake it if dormant.
+        if switchesDormantTables, let (snapshot, ruleset) = try intact(policy) {
+            if snapshot.table.flags & NFTablesConstants.tableFlagDormant != 0 {
+                try connection.batch(ruleset.switchBatch(dormant: false))
+            }
+            let result = NFTablesBlockResult(table: ruleset.table.name, match: ruleset.match, rules: ruleset.rules.count, bytes: 0)
+            lastBlock = result
+            return result
+        }
+        // With no bridge named there is nothing to scope to: match port names.
+        let candidates: [NFTablesMatch] = policy.bridges.isEmpty || bridgeMatchSupported == false
+            ? [.portOnly] : [.bridgeAndPort, .portOnly]
+        var lastError: Error?
+        for match in candidates {
+            let ruleset = NFTablesRuleset(policy: policy, match: match)
+            let items = ruleset.blockBatch()
+            let bytes = prepareBuffers(for: items)
+            do {
+                try connection.batch(items)
+            } catch let error as NetlinkError where match == .bridgeAndPort
+                && error.errno == EOPNOTSUPP && error.operation == "NFT_MSG_NEWRULE" {
+                // The whole batch was aborted: nothing changed. Try again without.
+                bridgeMatchSupported = false
+                lastError = error
+                continue
+            }
+            if match == .bridgeAndPort { bridgeMatchSupported = true }
+            let result = NFTablesBlockResult(table: ruleset.table.name, match: match, rules: ruleset.rules.count, bytes: bytes)
+            lastBlock = result
+            return result
+        }
+        throw lastError ?? NetlinkError(operation: "NFT batch", object: Self.tableName(for: policy), errno: EOPNOTSUPP)
+    }
+
+    public func unblock(_ policy: GuestBlockPolicy) throws {
+        let table = Self.tableName(for: policy)
+        if switchesDormantTables, let (snapshot, ruleset) = try intact(policy) {
+            if snapshot.table.flags & NFTablesConstants.tableFlagDormant == 0 {
+                try connection.batch(ruleset.switchBatch(dormant: true))
+            }
+            lastBlock = nil
+            return
+        }
+        do {
+            try connection.batch(NFTablesRuleset.unblockBatch(table: table))
+        } catch let error as NetlinkError where error.errno == ENOENT && error.operation == "NFT_MSG_DELTABLE" {
+            // Nothing installed: already unblocked.
+        }
+        lastBlock = nil
+    }
+
+    /// Our table as rendered for `policy` (with either match kind), dormant
+    /// or not; nil when absent or different.
+    private func intact(_ policy: GuestBlockPolicy) throws -> (NFTablesSnapshot, NFTablesRuleset)? {
+        guard let snapshot = try snapshot(of: policy) else { return nil }
+        for match in NFTablesMatch.allCases {
+            let ruleset = NFTablesRuleset(policy: policy, match: match)
+            if ruleset.difference(from: snapshot, ignoringDormancy: true) == nil { return (snapshot, ruleset) }
+        }
+        return nil
+    }
+
+    public func inspect(_ policy: GuestBlockPolicy) throws -> GuestBlockState {
+        // A dormant table blocks nothing, whatever its chains hold (the next
+        // block checks those itself): the unblocked host's monitor reads
+        // one table header instead of decoding every rule.
+        guard let snapshot = try snapshot(of: policy, stoppingAtDormantTable: true) else { return .unblocked }
+        if snapshot.table.flags & NFTablesConstants.tableFlagDormant != 0 { return .unblocked }
+        let candidates = NFTablesMatch.allCases.map { NFTablesRuleset(policy: policy, match: $0) }
+        // The table comment names the rendering that made it.
+        if let comment = snapshot.table.comment, let made = candidates.first(where: { $0.table.comment == comment }) {
+            return made.difference(from: snapshot).map { .incomplete(reason: $0) } ?? .blocked
+        }
+        var differences: [String] = []
+        for candidate in candidates {
+            guard let difference = candidate.difference(from: snapshot) else { return .blocked }
+            differences.append(difference)
+        }
+        let preferred = bridgeMatchSupported == false || policy.bridges.isEmpty ? 1 : 0
+        return .incomplete(reason: differences[preferred])
+    }
+
+    // MARK: reading back
+
+    /// Our table, its chains and rules as the kernel holds them; nil when the
+    /// table does not exist. All replies come from one ruleset generation
+    /// (retried if a commit raced the reads).
+    /// With `stoppingAtDormantTable`, a dormant table comes back without
+    /// its chains and rules.
+    public func snapshot(of policy: GuestBlockPolicy, stoppingAtDormantTable: Bool = false) throws -> NFTablesSnapshot? {
+        let table = Self.tableName(for: policy)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (snapshot, generations) = try readOnce(table: table, stoppingAtDormantTable: stoppingAtDormantTable)
+            if generations.allSatisfy({ $0 == generations.first }) || attempt >= 3 { return snapshot }
+        }
+    }
+
+    /// The snapshot and the ruleset generation each reply carried (an
+    /// array: a Set<UInt16> costs more runtime metadata work than the read).
+    private func readOnce(table name: String, stoppingAtDormantTable: Bool) throws -> (NFTablesSnapshot?, [UInt16]) {
+        var generations: [UInt16] = []
+        let object = "bridge \(name)"
+        let table: NFTablesTable
+        do {
+            let reply = try connection.get(NFTablesMessage.getTable(name), operation: "NFT_MSG_GETTABLE", object: object)
+            let decoded = try NFTablesDecoder.table(reply)
+            table = decoded.0
+            generations.append(decoded.generation)
+        } catch let error as NetlinkError where error.errno == ENOENT {
+            return (nil, [])
+        }
+        if stoppingAtDormantTable && table.flags & NFTablesConstants.tableFlagDormant != 0 {
+            return (NFTablesSnapshot(table: table, chains: [], rules: []), generations)
+        }
+        var chains: [NFTablesChain] = []
+        for chainName in [NFTablesRuleset.inputChain, NFTablesRuleset.outputChain] {
+            do {
+                let reply = try connection.get(NFTablesMessage.getChain(chainName, table: name), operation: "NFT_MSG_GETCHAIN", object: "\(object) \(chainName)")
+                let decoded = try NFTablesDecoder.chain(reply)
+                generations.append(decoded.generation)
+                chains.append(decoded.chain)
+            } catch let error as NetlinkError where error.errno == ENOENT {
+                continue // reported as missing by the comparison
+            }
+        }
+        var rules: [NFTablesRule] = []
+        for message in try connection.dump(NFTablesMessage.getRules(table: name), operation: "NFT_MSG_GETRULE", object: object) {
+            let decoded = try NFTablesDecoder.rule(message)
+            generations.append(decoded.generation)
+            // The kernel filters by table; an old one that does not is filtered here.
+            if decoded.table == name { rules.append(decoded.rule) }
+        }
+        return (NFTablesSnapshot(table: table, chains: chains, rules: rules), generations)
+    }
+
+    // MARK: socket buffers
+
+    /// A batch is one datagram: past the default send buffer (~208 KiB) the
+    /// kernel refuses it with EMSGSIZE, so raise SO_SNDBUF(FORCE) first. A
+    /// batch that fails reports every failing message; make room for those too.
+    private func prepareBuffers(for items: [NetlinkConnection.BatchItem]) -> Int {
+        let bytes = items.reduce(0) { $0 + 16 + $1.request.payload.count }
+        connection.transport.reserveBuffers(sendBytes: bytes > 64 * 1024 ? bytes + 64 * 1024 : 0,
+                                            receiveBytes: items.count > 128 ? items.count * 1024 : 0)
+        return bytes
+    }
+}

@@ -1,0 +1,94 @@
+import Glibc
+import CLinuxNet
+import HanetNetlink
+
+/// nf_tables change notifications (NFNLGRP_NFTABLES), one per transaction.
+///
+/// The kernel announces every committed transaction: its object messages
+/// (tables, chains, rules...) followed by NFT_MSG_NEWGEN, which names the
+/// process that committed it. That is what lets the guard restore a removed
+/// block within milliseconds and log who removed it.
+public final class NFTablesChangeMonitor {
+    /// One committed transaction as seen from the notifications.
+    public struct Transaction: Equatable, Sendable {
+        /// Some message named `table` (bridge family).
+        public var touchedTable: Bool
+        /// What was done to it, e.g. "DELTABLE", "DELRULE x3".
+        public var operations: [String]
+        public var processID: UInt32?
+        public var processName: String?
+    }
+
+    public enum Event: Equatable, Sendable {
+        case transaction(Transaction)
+        /// Notifications were lost (ENOBUFS): the state must be re-read.
+        case overrun
+    }
+
+    private let socket: NetlinkSocket
+    private let table: String
+    private var pending = Transaction(touchedTable: false, operations: [])
+    private var queued: [Event] = []
+
+    public init(table: String, namespace: NetworkNamespace = .current) throws(NetlinkError) {
+        self.table = table
+        socket = try NetlinkSocket(bus: NetlinkConstants.netfilter, namespace: namespace)
+        try socket.join(group: UInt32(NFNLGRP_NFTABLES.rawValue))
+        socket.setReceiveBufferSize(4 << 20)
+    }
+
+    /// For poll(2) together with other descriptors.
+    public var fileDescriptor: Int32 { socket.fileDescriptor }
+
+    /// The next transaction, or nil after `timeoutMilliseconds` (-1: wait).
+    public func next(timeoutMilliseconds: Int32 = -1) throws -> Event? {
+        while queued.isEmpty {
+            guard try socket.waitReadable(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+            let received: Result<[UInt8], NetlinkError> = Result { () throws(NetlinkError) in try socket.receive() }
+            guard case .success(let datagram) = received else {
+                if case .failure(let error) = received, error.errno != ENOBUFS { throw error }
+                pending = Transaction(touchedTable: false, operations: [])
+                return .overrun
+            }
+            for message in try NetlinkMessage.split(datagram: datagram[...]) { try absorb(message) }
+        }
+        return queued.removeFirst()
+    }
+
+    private func absorb(_ message: NetlinkMessage) throws {
+        guard message.type >> 8 == UInt16(NFNL_SUBSYS_NFTABLES) else { return }
+        let kind = UInt32(message.type & 0xff)
+        let attributes = try message.attributes(after: 4, context: "nf_tables event")
+        if kind == NFT_MSG_NEWGEN.rawValue {
+            pending.processID = try attributes[UInt16(NFTA_GEN_PROC_PID.rawValue)]?.bigEndianU32()
+            pending.processName = try attributes[UInt16(NFTA_GEN_PROC_NAME.rawValue)]?.string()
+            queued.append(.transaction(pending))
+            pending = Transaction(touchedTable: false, operations: [])
+            return
+        }
+        // Table, chain, rule, set... messages all carry the table name as
+        // attribute 1 (NFTA_TABLE_NAME / NFTA_CHAIN_TABLE / NFTA_RULE_TABLE ...).
+        guard message.payload.first == UInt8(NFPROTO_BRIDGE),
+              let name = try attributes[1]?.string(), name == table else { return }
+        pending.touchedTable = true
+        let operation = Self.name(kind)
+        if let last = pending.operations.last, last.hasPrefix(operation) {
+            let count = (last.split(separator: "x").last.flatMap { Int($0) } ?? 1) + 1
+            pending.operations[pending.operations.count - 1] = "\(operation) x\(count)"
+        } else {
+            pending.operations.append(operation)
+        }
+    }
+
+    static func name(_ kind: UInt32) -> String {
+        switch kind {
+        case NFT_MSG_NEWTABLE.rawValue: return "NEWTABLE"
+        case NFT_MSG_DELTABLE.rawValue: return "DELTABLE"
+        case NFT_MSG_NEWCHAIN.rawValue: return "NEWCHAIN"
+        case NFT_MSG_DELCHAIN.rawValue: return "DELCHAIN"
+        case NFT_MSG_NEWRULE.rawValue: return "NEWRULE"
+        case NFT_MSG_DELRULE.rawValue: return "DELRULE"
+        default: return "message \(kind)"
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Glibc
+import HanetFirewall
+
+/// Keeps the guest block in place on a standby host, event-driven.
+///
+/// Pacemaker's stopped-role monitor notices a vanished block only at its
+/// next interval; the guard reacts to the kernel's own change notification
+/// and restores the block within milliseconds, logging who removed it. It
+/// only ever *blocks*: it never unblocks, and `start` ends it before
+/// unblocking, so it cannot fight the cluster.
+public struct BlockGuard {
+    public let policy: GuestBlockPolicy
+    public let backend: GuestBlockBackend
+    public let log: (String) -> Void
+    /// How often a backend without change events (legacy iptables) is re-checked.
+    public var pollMilliseconds: Int32 = 250
+
+    public init(policy: GuestBlockPolicy, backend: GuestBlockBackend, log: @escaping (String) -> Void) {
+        self.policy = policy
+        self.backend = backend
+        self.log = log
+    }
+
+    /// Runs until asked to stop: any connection to `stopSocket` (a
+    /// listening socket) ends the guard at once, before anything else.
+    /// Without a stop socket (`hanet guard` in the foreground) it runs
+    /// until killed.
+    public func run(stopSocket: Int32 = -1) -> Never {
+        log("guard: watching the guest block (\(backend.name)) on " + policy.bridges.map(\.value).joined(separator: " "))
+        // Subscribe before the first check: a change in between is not lost.
+        let feed = backend.changeFeed(for: policy)
+        _ = restoreIfNeeded(cause: "guard start")
+        if feed == nil { log("guard: no change events from \(backend.name); polling every \(pollMilliseconds) ms") }
+        var fds = [pollfd(fd: stopSocket, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: feed?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+        while true {
+            let ready = poll(&fds, 2, feed == nil ? pollMilliseconds : -1)
+            if ready < 0 && errno != EINTR { usleep(100_000) }
+            if fds[0].revents != 0 {
+                log("guard: ended by an unblock")
+                _exit(0)
+            }
+            guard let feed else {
+                _ = restoreIfNeeded(cause: "periodic check")
+                continue
+            }
+            guard fds[1].revents != 0 else { continue }
+            do {
+                while let change = try feed.next(timeoutMilliseconds: 0) {
+                    switch change {
+                    case .changed(let what): _ = restoreIfNeeded(cause: what)
+                    case .lost: _ = restoreIfNeeded(cause: "lost change notifications")
+                    }
+                }
+            } catch {
+                log("guard: reading change events failed (\(error)); re-checking")
+                _ = restoreIfNeeded(cause: "event error")
+            }
+        }
+    }
+
+    /// Re-installs the block unless it is complete; returns true if it did.
+    @discardableResult
+    public func restoreIfNeeded(cause: String) -> Bool {
+        let started = Self.milliseconds()
+        do {
+            let state = try backend.inspect(policy)
+            guard state != .blocked else { return false }
+            try backend.block(policy)
+            let elapsed = Self.milliseconds() - started
+            log("guard: block restored in \(elapsed) ms after \(cause) (found \(state))")
+            return true
+        } catch {
+            log("guard: could not restore the block after \(cause): \(error)")
+            return false
+        }
+    }
+
+    static func milliseconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int(ts.tv_sec) * 1000 + Int(ts.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,98 @@
+import HanetLinks
+
+/// Desired state of one bond (the `ocf:hanet:bond` parameters).
+public struct BondConfiguration: Equatable, Sendable {
+    public var bond: InterfaceName
+    public var slaves: [InterfaceName]
+    /// Driver options. `primaryIndex` is resolved from `primary` at start.
+    public var options: Bond
+    public var primary: InterfaceName?
+    public var mac: MACAddress?
+    public var mtu: UInt32?
+    public var arp: Bool = true
+    public var multicast: Bool = true
+    /// 802.1Q ids; each becomes `<bond>.<id>`, up, ready for a bridge.
+    public var vlans: [UInt16] = []
+    /// Whether partial slave loss is reported as degraded (the agent's 190)
+    /// or as running with a warning; `health()` always says degraded.
+    public var reportDegraded: Bool = true
+
+    public init(bond: InterfaceName, slaves: [InterfaceName], options: Bond) {
+        self.bond = bond
+        self.slaves = slaves
+        self.options = options
+    }
+
+    public var mode: BondMode { options.mode ?? .activeBackup }
+
+    /// `<bond>.<id>`, or an error when that name would not be a valid
+    /// interface name (longer than 15 bytes).
+    public func vlanName(_ id: UInt16) throws(ConfigurationError) -> InterfaceName {
+        do {
+            return try InterfaceName(validating: "\(bond.value).\(id)")
+        } catch {
+            throw ConfigurationError("vlans", "\(bond.value).\(id) would be longer than 15 characters")
+        }
+    }
+
+    /// The bonding driver's rules, as one-line reasons naming the parameter
+    /// instead of the kernel's bare EINVAL, checked before anything changes.
+    /// A bond built in Swift gets the same checks as one built by the agent.
+    public func validate() throws(ConfigurationError) {
+        let o = options
+        guard slaves.count >= 2 else { throw ConfigurationError("slaves", "a bond needs two or more slaves (got \(slaves.count))") }
+        for (i, slave) in slaves.enumerated() where slaves[..<i].contains(slave) {
+            throw ConfigurationError("slaves", "lists \(slave) twice")
+        }
+        if slaves.contains(bond) { throw ConfigurationError("slaves", "cannot contain the bond itself (\(bond))") }
+
+        let arpInterval = o.arpInterval ?? 0
+        let targets = o.arpIPTargets ?? []
+        if arpInterval > 0 {
+            if let miimon = o.miimon, miimon > 0 {
+                throw ConfigurationError("arp_interval", "ARP monitoring and miimon are mutually exclusive (miimon=\(miimon))")
+            }
+            if [.ieee8023ad, .balanceTLB, .balanceALB].contains(mode) {
+                throw ConfigurationError("arp_interval", "ARP monitoring does not work with mode \(mode) (the kernel refuses it; use miimon)")
+            }
+            guard !targets.isEmpty else { throw ConfigurationError("arp_ip_target", "required with arp_interval") }
+            guard targets.count <= 16 else { throw ConfigurationError("arp_ip_target", "at most 16 targets (got \(targets.count))") }
+        } else {
+            if !targets.isEmpty { throw ConfigurationError("arp_ip_target", "needs arp_interval") }
+            if o.miimon == 0 {
+                throw ConfigurationError("miimon", "0 without arp_interval leaves the bond without link monitoring: it would never fail over")
+            }
+        }
+        if let monitor = o.miimon, monitor > 0 {
+            for (name, value) in [("updelay", o.updelay), ("downdelay", o.downdelay)] where (value ?? 0) % monitor != 0 {
+                throw ConfigurationError(name, "must be a multiple of miimon (\(monitor))")
+            }
+        }
+        if mode != .ieee8023ad {
+            for (name, set) in [("lacp_rate", o.lacpRate != nil), ("ad_select", o.adSelect != nil)] where set {
+                throw ConfigurationError(name, "only applies to mode 802.3ad (mode is \(mode))")
+            }
+        }
+        if o.xmitHashPolicy != nil && ![.balanceXOR, .ieee8023ad, .balanceTLB].contains(mode) {
+            throw ConfigurationError("xmit_hash_policy", "only applies to balance-xor, 802.3ad and balance-tlb (mode is \(mode))")
+        }
+        if o.arpValidate != nil && arpInterval == 0 {
+            throw ConfigurationError("arp_validate", "needs arp_interval")
+        }
+        if let primary {
+            guard slaves.contains(primary) else {
+                throw ConfigurationError("primary", "\(primary) is not one of slaves (\(slaves.map(\.value).joined(separator: " ")))")
+            }
+            guard [.activeBackup, .balanceTLB, .balanceALB].contains(mode) else {
+                throw ConfigurationError("primary", "only applies to active-backup, balance-tlb and balance-alb (mode is \(mode))")
+            }
+        }
+        if let mac, mac.isMulticast || mac.isZero { throw ConfigurationError("mac", "\(mac) is not a unicast address") }
+        if let mtu, !(68...65535).contains(mtu) { throw ConfigurationError("mtu", "must be 68-65535 (got \(mtu))") }
+        for (i, id) in vlans.enumerated() {
+            guard Vlan.validIDs.contains(id) else { throw ConfigurationError("vlans", "'\(id)' is not a VLAN id (1-4094)") }
+            guard !vlans[..<i].contains(id) else { throw ConfigurationError("vlans", "VLAN \(id) is listed twice") }
+            _ = try vlanName(id)
+        }
+    }
+}

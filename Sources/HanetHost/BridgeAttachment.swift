@@ -1,0 +1,241 @@
+import Glibc
+import HanetLinks
+import HanetNetlink
+
+/// The bridge agent's logic, usable directly from Swift: create or adopt a
+/// bridge, attach the uplink, and undo exactly what was done.
+///
+/// Ownership is recorded in a state file named from the bridge (under
+/// HA_RSCTMP, cleared by a reboot) *before* each change, so an agent killed
+/// halfway leaves a record that the next stop can act on; the created bridge
+/// also carries an alias so administrators see who made it in `ip link`.
+public final class BridgeAttachment: HostResource {
+    public let configuration: BridgeConfiguration
+    public let links: LinkManager
+    private let state: StateFile
+    private let log: (String) -> Void
+
+    public static let alias = "hanet: created by ocf:hanet:bridge"
+
+    public init(configuration: BridgeConfiguration, links: LinkManager, stateDirectory: String,
+                log: @escaping (String) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.links = links
+        self.state = StateFile(directory: stateDirectory, name: "hanet-bridge-" + configuration.bridge.value)
+        self.log = log
+    }
+
+    // MARK: validate
+
+    /// The configuration's rules, then checks against the kernel that do
+    /// not change anything. A missing interface is this host's problem
+    /// (`HostError`), never a configuration error.
+    public func validate() throws {
+        try configuration.validate()
+        let all = try links.list()
+        let byName = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        if let existing = byName[configuration.bridge], existing.kind?.kernelName != "bridge" {
+            throw HostError(.wrongKind, object: configuration.bridge.value,
+                            "\(configuration.bridge) exists but is a \(existing.kind?.kernelName ?? "plain") interface, not a bridge")
+        }
+        if byName[configuration.bridge] == nil && !configuration.create {
+            throw HostError(.missingInterface, object: configuration.bridge.value,
+                            "bridge \(configuration.bridge) does not exist on this node and create=false")
+        }
+        guard let uplinkName = configuration.uplink else { return }
+        guard let uplink = byName[uplinkName] else { throw Self.missingUplink(uplinkName) }
+        if let masterIndex = uplink.masterIndex, let master = all.first(where: { $0.index == masterIndex }),
+           master.name != configuration.bridge {
+            let what = master.kind?.kernelName == "bond" ? "a slave of bond" : "already a port of \(master.kind?.kernelName ?? "master")"
+            throw HostError(.alreadyEnslaved, object: uplinkName.value,
+                            "uplink \(uplinkName) is \(what) \(master.name), not of \(configuration.bridge)")
+        }
+    }
+
+    // MARK: start
+
+    /// Idempotent: a second start changes nothing. On failure, what this
+    /// start created is rolled back before the error is reported.
+    /// - Parameter validating: false when the caller has just run
+    ///   `validate()` (agents validate before every start).
+    @discardableResult
+    public func start(validating: Bool = true) throws -> [String] {
+        if validating { try validate() }
+        var done: [String] = []
+        var createdNow = false
+        var attachedNow = false
+        do {
+            let c = configuration
+            let existing = try links.link(named: c.bridge)
+            var bridgeOptions = Bridge(stp: c.stp, forwardDelaySeconds: c.forwardDelay)
+            if c.forwardDelay == nil { bridgeOptions.forwardDelayCentiseconds = nil }
+            if existing == nil {
+                // Record the intent first: if we die after the kernel made
+                // the bridge, stop still knows it is ours.
+                try state.update { $0["created"] = "1" }
+                let mac = try c.mac ?? uplinkMAC() ?? c.derivedMAC
+                do {
+                    try links.add(c.bridge, kind: .bridge(bridgeOptions), mac: mac, mtu: c.mtu)
+                    createdNow = true
+                    try? links.setAlias(c.bridge, Self.alias)
+                    done.append("created bridge \(c.bridge) (address \(mac))")
+                } catch let error as NetlinkError where error.errno == EEXIST {
+                    try state.update { $0["created"] = nil } // someone else made it first
+                }
+            }
+            if !createdNow {
+                let desired = LinkManager.Desired(name: c.bridge, kind: .bridge(bridgeOptions), mac: c.mac, mtu: c.mtu)
+                if case .adopted(let changes) = try links.ensure(desired) {
+                    done.append("adopted bridge \(c.bridge): set " + changes.joined(separator: ", "))
+                }
+            }
+            guard let bridge = try links.link(named: c.bridge) else {
+                throw HostError(.vanished, object: c.bridge.value, "bridge \(c.bridge) vanished during start")
+            }
+            if bridge.flags.contains(.noARP) == c.arp {
+                try links.setARP(c.bridge, c.arp)
+                done.append("arp \(c.arp ? "on" : "off")")
+            }
+            if bridge.flags.contains(.multicast) != c.multicast {
+                try links.setMulticast(c.bridge, c.multicast)
+                done.append("multicast \(c.multicast ? "on" : "off")")
+            }
+            if let uplinkName = c.uplink {
+                guard let uplink = try links.link(named: uplinkName) else { throw Self.missingUplink(uplinkName) }
+                if uplink.masterIndex != bridge.index {
+                    try state.update { $0["attached"] = uplinkName.value }
+                    try links.setMaster(uplinkName, master: c.bridge)
+                    attachedNow = true
+                    done.append("attached \(uplinkName) to \(c.bridge)")
+                }
+                if !uplink.isUp {
+                    try links.setUp(uplinkName, true)
+                    done.append("brought \(uplinkName) up")
+                }
+            }
+            if !bridge.isUp {
+                try links.setUp(c.bridge, true)
+                done.append("brought \(c.bridge) up")
+            }
+            try state.update { $0["started"] = "1" }
+            // The kernel may quietly adjust what we set (a bridge takes the
+            // lowest port MTU): a start that monitor would call failed is
+            // a failed start, rolled back now rather than flapping later.
+            let reached = try health()
+            if reached.state != .running {
+                throw HostError(.notConverged, object: c.bridge.value, "start did not reach the configured state: \(reached.reason)")
+            }
+        } catch {
+            rollback(created: createdNow, attached: attachedNow)
+            throw error
+        }
+        for line in done { log(line) }
+        return done
+    }
+
+    private func uplinkMAC() throws -> MACAddress? {
+        guard let uplink = configuration.uplink else { return nil }
+        return try links.link(named: uplink)?.mac
+    }
+
+    private func rollback(created: Bool, attached: Bool) {
+        if attached, let uplink = configuration.uplink {
+            try? links.setMaster(uplink, master: nil)
+            try? state.update { $0["attached"] = nil }
+            log("rolled back: detached \(uplink)")
+        }
+        if created {
+            _ = try? links.ensureAbsent(configuration.bridge)
+            try? state.update { $0["created"] = nil }
+            log("rolled back: deleted \(configuration.bridge)")
+        }
+        try? state.update { $0["started"] = nil }
+    }
+
+    // MARK: stop
+
+    /// Detaches the uplink only if this agent attached it; deletes the
+    /// bridge only if this agent created it and no other ports remain.
+    /// Never takes a port down that it did not create. Succeeds when
+    /// already stopped.
+    @discardableResult
+    public func stop() throws -> [String] {
+        var done: [String] = []
+        let record = state.read()
+        let all = try links.list()
+        let bridge = all.first { $0.name == configuration.bridge && $0.kind?.kernelName == "bridge" }
+        if let attachedName = record["attached"], let uplinkName = try? InterfaceName(validating: attachedName) {
+            if let bridge, let uplink = all.first(where: { $0.name == uplinkName }), uplink.masterIndex == bridge.index {
+                try links.setMaster(uplinkName, master: nil)
+                done.append("detached \(uplinkName) from \(configuration.bridge)")
+            }
+            try state.update { $0["attached"] = nil }
+        }
+        if record["created"] == "1" {
+            if let bridge {
+                let others = all.filter { $0.masterIndex == bridge.index && $0.name.value != record["attached"] }
+                if others.isEmpty {
+                    _ = try links.ensureAbsent(configuration.bridge)
+                    done.append("deleted bridge \(configuration.bridge)")
+                    try state.update { $0["created"] = nil }
+                } else {
+                    done.append("left bridge \(configuration.bridge) in place: ports " + others.map(\.name.value).sorted().joined(separator: " ") + " remain")
+                }
+            } else {
+                try state.update { $0["created"] = nil }
+            }
+        }
+        try state.update { $0["started"] = nil }
+        for line in done { log(line) }
+        return done
+    }
+
+    // MARK: monitor
+
+    /// One dump, then checks in order. Level 10 also requires uplink carrier.
+    public func health(checkLevel: Int = 0) throws -> Health {
+        let c = configuration
+        let all = try links.list()
+        guard let bridge = all.first(where: { $0.name == c.bridge }) else {
+            return .stopped("bridge \(c.bridge) does not exist")
+        }
+        guard bridge.kind?.kernelName == "bridge" else {
+            return .failed("\(c.bridge) is a \(bridge.kind?.kernelName ?? "plain") interface, not a bridge")
+        }
+        if let uplinkName = c.uplink {
+            guard let uplink = all.first(where: { $0.name == uplinkName }) else {
+                return .stopped("uplink \(uplinkName) does not exist")
+            }
+            guard uplink.masterIndex == bridge.index else {
+                return .stopped("uplink \(uplinkName) is not attached to \(c.bridge)")
+            }
+            guard uplink.isUp else { return .failed("uplink \(uplinkName) is down") }
+            if checkLevel >= 10 && !uplink.hasCarrier {
+                return .failed("uplink \(uplinkName) has no carrier")
+            }
+        } else if state.read()["started"] != "1" {
+            return .stopped("bridge \(c.bridge) exists but was not started by this resource")
+        }
+        guard bridge.isUp else { return .failed("bridge \(c.bridge) is down") }
+        if bridge.flags.contains(.noARP) == c.arp {
+            return .failed("bridge \(c.bridge) has arp \(c.arp ? "off" : "on"), expected \(c.arp ? "on" : "off")")
+        }
+        if bridge.flags.contains(.multicast) != c.multicast {
+            return .failed("bridge \(c.bridge) has multicast \(c.multicast ? "off" : "on"), expected \(c.multicast ? "on" : "off")")
+        }
+        if let mac = c.mac, bridge.mac != mac {
+            return .failed("bridge \(c.bridge) has address \(bridge.mac?.description ?? "none"), expected \(mac)")
+        }
+        if let mtu = c.mtu, bridge.mtu != mtu {
+            return .failed("bridge \(c.bridge) has mtu \(bridge.mtu.map(String.init) ?? "?"), expected \(mtu)")
+        }
+        if let stp = bridge.kind?.bridge?.stp, stp != c.stp {
+            return .failed("bridge \(c.bridge) has STP \(stp ? "on" : "off"), expected \(c.stp ? "on" : "off")")
+        }
+        return .running("bridge \(c.bridge) is up" + (c.uplink.map { " with uplink \($0)" } ?? ""))
+    }
+
+    private static func missingUplink(_ name: InterfaceName) -> HostError {
+        HostError(.missingInterface, object: name.value, "uplink \(name) does not exist on this node")
+    }
+}

@@ -1,0 +1,47 @@
+import HanetLinks
+
+/// Desired state of one bridge attachment (the `ocf:hanet:bridge` parameters).
+public struct BridgeConfiguration: Equatable, Sendable {
+    public var bridge: InterfaceName
+    /// The NIC, bond or VLAN (`bond0.10`) that connects the bridge to the network.
+    public var uplink: InterfaceName?
+    /// Create the bridge if it does not exist; false = it must already exist.
+    public var create: Bool = true
+    public var arp: Bool = true
+    public var multicast: Bool = true
+    public var stp: Bool = false
+    /// Seconds; nil = the kernel's default (15 s with STP, irrelevant without).
+    public var forwardDelay: UInt32?
+    /// nil = a stable address: the uplink's, or one derived from the bridge
+    /// name, pinned so it no longer follows the lowest port MAC.
+    public var mac: MACAddress?
+    public var mtu: UInt32?
+
+    public init(bridge: InterfaceName, uplink: InterfaceName? = nil) {
+        self.bridge = bridge
+        self.uplink = uplink
+    }
+
+    /// The kernel's rules for a bridge, checked before anything changes.
+    public func validate() throws(ConfigurationError) {
+        if uplink == bridge { throw ConfigurationError("uplink", "cannot be the bridge itself (\(bridge))") }
+        if let delay = forwardDelay {
+            guard delay <= 30 else { throw ConfigurationError("forward_delay", "must be 0-30 seconds (got \(delay))") }
+            if stp && delay < 2 { throw ConfigurationError("forward_delay", "must be 2-30 seconds when stp=on (got \(delay))") }
+        }
+        if let mac, mac.isMulticast || mac.isZero { throw ConfigurationError("mac", "\(mac) is not a unicast address") }
+        if let mtu, !(68...65535).contains(mtu) { throw ConfigurationError("mtu", "must be 68-65535 (got \(mtu))") }
+    }
+
+    /// A locally administered unicast MAC derived from the bridge name:
+    /// the same on every node and across restarts.
+    public var derivedMAC: MACAddress {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in ("hanet-bridge:" + bridge.value).utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let b = withUnsafeBytes(of: hash.littleEndian) { Array($0) }
+        return MACAddress((b[0] & 0xfc) | 0x02, b[1], b[2], b[3], b[4], b[5])
+    }
+}

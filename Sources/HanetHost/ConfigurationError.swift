@@ -1,0 +1,16 @@
+/// A configuration that no host could apply, keyed by the parameter at fault.
+///
+/// Thrown by each configuration's `validate()` before anything touches the
+/// system, so a caller can point at the exact setting. The parameter names
+/// are the ones the agents and `/etc/default/hanet-*` files use.
+public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var parameter: String
+    public var reason: String
+
+    public init(_ parameter: String, _ reason: String) {
+        self.parameter = parameter
+        self.reason = reason
+    }
+
+    public var description: String { "parameter '\(parameter)': \(reason)" }
+}

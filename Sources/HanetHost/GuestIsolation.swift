@@ -1,0 +1,255 @@
+import Glibc
+import HanetLinks
+import HanetNetlink
+import HanetFirewall
+
+/// The vhostnet agent's logic, usable directly from Swift: block or unblock
+/// every guest port of the configured bridges, and answer "could a guest on
+/// this host reach the network?".
+///
+/// As a `HostResource`, start is unblock and stop is block: "running" means
+/// the guests can reach the network. No call forks: the guard that keeps a
+/// block in place is a separate, explicit `startGuard()`.
+public final class GuestIsolation: HostResource {
+    public let configuration: VhostNetConfiguration
+    public let backend: GuestBlockBackend
+    public let backendReason: String
+    private let openRoute: () throws -> NetlinkConnection
+    private var routeHandles: (links: LinkManager, fdb: BridgeFDB)?
+    private let registry: GuestMACRegistry
+    private let guardProcess: GuardProcess
+    private let log: (String) -> Void
+
+    /// `openRoute` gives the rtnetlink connection for link and FDB work
+    /// (a real socket, or a fake in tests); it is called at most once.
+    public init(configuration: VhostNetConfiguration, backend: GuestBlockBackend, backendReason: String,
+                openRoute: @escaping () throws -> NetlinkConnection, stateDirectory: String,
+                log: @escaping (String) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.backend = backend
+        self.backendReason = backendReason
+        self.openRoute = openRoute
+        self.registry = GuestMACRegistry(stateDirectory: stateDirectory, policyTag: configuration.policy.ownerTag)
+        self.guardProcess = GuardProcess(stateDirectory: stateDirectory, policyTag: configuration.policy.ownerTag)
+        self.log = log
+    }
+
+    /// Opens everything in the caller's namespace, choosing the backend.
+    public static func open(_ configuration: VhostNetConfiguration, stateDirectory: String,
+                            log: @escaping (String) -> Void = { _ in }) throws -> GuestIsolation {
+        let selection: GuestBlockBackendChoice.Selection
+        do {
+            selection = try configuration.backend.select()
+        } catch let error as GuestBlockBackendChoice.Unavailable {
+            throw HostError(.backendUnavailable, object: configuration.backend.rawValue, error.description)
+        }
+        return GuestIsolation(configuration: configuration, backend: selection.backend, backendReason: selection.reason,
+                              openRoute: { try NetlinkConnection(bus: NetlinkConstants.route) },
+                              stateDirectory: stateDirectory, log: log)
+    }
+
+    /// The rtnetlink side, opened on first use: monitor only reads the
+    /// firewall and never pays for this socket.
+    private func route() throws -> (links: LinkManager, fdb: BridgeFDB) {
+        if let handles = routeHandles { return handles }
+        let connection = try openRoute()
+        let handles = (links: LinkManager(connection: connection), fdb: BridgeFDB(connection: connection))
+        routeHandles = handles
+        return handles
+    }
+
+    // MARK: validate
+
+    /// The configuration's rules, then what would keep this host's
+    /// firewall from seeing guest traffic (legacy iptables without
+    /// br_netfilter): the block would be there and not work.
+    public func validate() throws {
+        try configuration.validate()
+        log("backend \(backend.name): \(backendReason)")
+        if let first = backend.problems(for: configuration.policy).first {
+            throw HostError(.backendUnavailable, object: backend.name, first.description)
+        }
+    }
+
+    // MARK: block (stop)
+
+    /// Installs the complete block. Works whether or not the bridges and
+    /// guest ports exist now: rules match port-name patterns, so a guest
+    /// that attaches later is blocked from its first frame.
+    public func block() throws {
+        // Only announcements need the MACs; without them a block costs the
+        // same for one guest or a thousand.
+        if configuration.announce > 0 { rememberGuests() }
+        try backend.block(configuration.policy)
+        log("guests blocked on \(bridgeList) (\(backend.name); \(backendReason))")
+    }
+
+    /// Leaves a guard behind that restores the block whenever it vanishes
+    /// (see `BlockGuard`); returns its pid, nil if it could not start.
+    ///
+    /// This forks the calling process (twice, no exec): call it only from a
+    /// single-threaded process such as an agent, never from a program with
+    /// threads of its own, where the child could inherit a held lock. A
+    /// guard already running for this policy is replaced.
+    @discardableResult
+    public func startGuard() -> Int32? {
+        let policy = configuration.policy
+        let choice = configuration.backend
+        let log = self.log
+        let pid = guardProcess.start { stopSocket in
+            // Fresh sockets: the parent's were closed when the guard detached.
+            guard let selection = try? choice.select() else { _exit(1) }
+            BlockGuard(policy: policy, backend: selection.backend, log: log).run(stopSocket: stopSocket)
+        }
+        if let pid { log("guard running (pid \(pid))") } else { log("guard could not be started; the block is in place") }
+        return pid
+    }
+
+    /// Whether a guard for this policy runs in this network namespace.
+    public var guardRunning: Bool { guardProcess.running() }
+
+    /// Ends the guard, if any. `unblock` calls it first, so it never races
+    /// a guard that would put the block back.
+    public func stopGuard() {
+        if guardProcess.stop() { log("guard ended") }
+    }
+
+    // MARK: unblock (start)
+
+    public struct UnblockReport: Equatable, Sendable {
+        /// Bridges whose learned forwarding entries were flushed.
+        public var flushedBridges: [InterfaceName] = []
+        /// Entries removed one by one, on a kernel without bulk deletion.
+        public var flushedOneByOne = 0
+        public var announcedMACs: [MACAddress] = []
+        public var uplinks: [InterfaceName] = []
+    }
+
+    /// Removes the block, then makes the guests reachable at once.
+    ///
+    /// While this host was the standby, its bridges learned every guest MAC
+    /// on the uplink (from the active twin's frames) and would drop frames
+    /// for those guests until each sends something itself. So each bridge
+    /// forgets what it learned, in one request whatever the number of
+    /// guests (what a switch does on a topology change; frames flood until
+    /// relearned). With `announce` > 0, each known guest MAC is then
+    /// announced out of the uplinks, so the switches learn it too: that
+    /// part reads the ports and the forwarding table, and grows with them.
+    @discardableResult
+    public func unblock() throws -> UnblockReport {
+        stopGuard()
+        try backend.unblock(configuration.policy)
+        var report = UnblockReport()
+        let (links, fdb) = try route()
+        var known = configuration.announce > 0 ? registry.load() : [:]
+        for bridgeName in configuration.policy.bridges {
+            guard let bridge = try links.link(named: bridgeName), bridge.kind?.kernelName == "bridge" else {
+                log("bridge \(bridgeName) does not exist: nothing to relearn there")
+                continue
+            }
+            var uplinks: [Link] = []
+            if configuration.announce > 0 {
+                // Before the flush: what the bridge learned on guest ports.
+                let learned = try learnedGuests(on: bridge, links: links, fdb: fdb)
+                known.merge(learned.macs) { _, new in new }
+                uplinks = learned.uplinks
+            }
+            if case .oneByOne(let count) = try fdb.flushLearned(bridgeIndex: bridge.index) {
+                report.flushedOneByOne += count
+            }
+            report.flushedBridges.append(bridgeName)
+            report.uplinks += uplinks.map(\.name)
+            if !known.isEmpty, !uplinks.isEmpty {
+                let macs = known.keys.filter { !$0.isMulticast }.sorted { $0.integerValue < $1.integerValue }
+                for uplink in uplinks { try announce(macs, via: uplink) }
+                report.announcedMACs = macs
+            }
+        }
+        let flushed = report.flushedBridges.map(\.value).joined(separator: " ")
+        log("guests unblocked on \(bridgeList): learned forwarding entries flushed on \(flushed.isEmpty ? "no bridge" : flushed)"
+            + (report.flushedOneByOne > 0 ? " (\(report.flushedOneByOne) one by one: no bulk delete in this kernel)" : "")
+            + (configuration.announce == 0 ? "" : ", announced \(report.announcedMACs.count) guest MAC(s)"
+                + (report.uplinks.isEmpty ? " (no uplink port)" : " out of " + report.uplinks.map(\.value).joined(separator: " "))))
+        return report
+    }
+
+    private func announce(_ macs: [MACAddress], via uplink: Link) throws {
+        let announcer = try Announcer(interface: uplink.name, index: uplink.index)
+        for round in 0..<configuration.announce {
+            if round > 0 { usleep(useconds_t(configuration.announceIntervalMilliseconds * 1000)) }
+            try announcer.announce(macs)
+        }
+    }
+
+    // MARK: HostResource
+
+    @discardableResult
+    public func start(validating: Bool = true) throws -> [String] {
+        if validating { try validate() }
+        let report = try unblock()
+        return ["unblocked guests on \(bridgeList)"] + report.flushedBridges.map { "flushed learned entries on \($0)" }
+    }
+
+    @discardableResult
+    public func stop() throws -> [String] {
+        try block()
+        return ["blocked guests on \(bridgeList)"]
+    }
+
+    // MARK: health
+
+    /// Stopped only when the complete block is verified; running otherwise,
+    /// also when the block vanished (ruleset flush, reload, hand edit) or is
+    /// incomplete: a host whose guests may reach the network is active, and
+    /// a cluster must see it so.
+    public func health(checkLevel: Int = 0) throws -> Health {
+        switch try backend.inspect(configuration.policy) {
+        case .blocked:
+            return .stopped("guests on \(bridgeList) are blocked")
+        case .unblocked:
+            return .running("no block installed: guests on \(bridgeList) can reach the network")
+        case .incomplete(let reason):
+            return .running("block incomplete (\(reason)): guests on \(bridgeList) may reach the network")
+        }
+    }
+
+    /// Records the guest MACs the bridges have learned on guest ports. Done
+    /// when this host is about to be blocked (stop): the moment after which
+    /// its bridges stop learning them, and before which they were live here.
+    public func rememberGuests() {
+        guard let (links, fdb) = try? route() else { return }
+        var seen: [MACAddress: String] = [:]
+        for bridgeName in configuration.policy.bridges {
+            guard let bridge = try? links.link(named: bridgeName),
+                  let learned = try? learnedGuests(on: bridge, links: links, fdb: fdb) else { continue }
+            seen.merge(learned.macs) { _, new in new }
+        }
+        if !seen.isEmpty { registry.record(seen) }
+    }
+
+    /// The MACs `bridge` learned on its guest ports (MAC -> port name), and
+    /// its uplinks (ports neither guest nor exempt): one port dump and one
+    /// forwarding-table dump.
+    private func learnedGuests(on bridge: Link, links: LinkManager, fdb: BridgeFDB) throws
+        -> (macs: [MACAddress: String], uplinks: [Link]) {
+        let ports = try links.ports(ofMasterIndex: bridge.index)
+        var guestNames: [Int32: String] = [:]
+        for port in ports where configuration.policy.isGuest(port: port.name.value) {
+            guestNames[port.index] = port.name.value
+        }
+        let uplinks = ports.filter { guestNames[$0.index] == nil && !isExempt($0.name.value) }
+        var macs: [MACAddress: String] = [:]
+        if !guestNames.isEmpty {
+            for entry in try fdb.entries(bridgeIndex: bridge.index) where entry.isDynamic {
+                if let port = guestNames[entry.portIndex] { macs[entry.mac] = port }
+            }
+        }
+        return (macs, uplinks)
+    }
+
+    private func isExempt(_ port: String) -> Bool {
+        configuration.policy.exemptPorts.contains { $0.matches(port) }
+    }
+
+    private var bridgeList: String { configuration.policy.bridges.map(\.value).joined(separator: " ") }
+}

@@ -1,0 +1,41 @@
+import Glibc
+import CLinuxNet
+import HanetNetlink
+
+/// Subscribes to link events (RTMGRP_LINK) in one namespace.
+///
+/// Used by `hanet watch` to print bond failovers as the kernel performs
+/// them: the agent never polls for failover, the kernel's miimon does it.
+public final class LinkMonitor {
+    private let socket: NetlinkSocket
+    private var queued: [LinkEvent] = []
+
+    public init(namespace: NetworkNamespace = .current) throws(NetlinkError) {
+        socket = try NetlinkSocket(bus: NetlinkConstants.route, groups: UInt32(RTMGRP_LINK), namespace: namespace)
+        socket.setReceiveBufferSize(1 << 20)
+    }
+
+    /// The next event, or nil if none arrived within `timeoutMilliseconds`
+    /// (-1 waits forever).
+    public func next(timeoutMilliseconds: Int32 = -1) throws -> LinkEvent? {
+        while queued.isEmpty {
+            guard try socket.waitReadable(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+            let received: Result<[UInt8], NetlinkError> = Result { () throws(NetlinkError) in try socket.receive() }
+            guard case .success(let datagram) = received else {
+                if case .failure(let error) = received, error.errno != ENOBUFS { throw error }
+                return .overrun
+            }
+            for message in try NetlinkMessage.split(datagram: datagram[...]) {
+                switch Int32(message.type) {
+                case Int32(RTM_NEWLINK):
+                    if let link = try Link(message: message) { queued.append(.changed(link)) }
+                case Int32(RTM_DELLINK):
+                    if let link = try Link(message: message) { queued.append(.removed(link)) }
+                default:
+                    continue
+                }
+            }
+        }
+        return queued.removeFirst()
+    }
+}

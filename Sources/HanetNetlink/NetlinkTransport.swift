@@ -1,0 +1,21 @@
+/// The boundary between hanet and the kernel's netlink sockets.
+///
+/// Everything above talks to this protocol, so the same link and firewall
+/// logic runs against the real kernel (`NetlinkSocket`) or a scripted fake
+/// that records requests and replays replies (tests).
+public protocol NetlinkTransport: AnyObject {
+    /// The port the kernel uses to address us (checked on every reply).
+    var portID: UInt32 { get }
+    /// Sends one datagram (which may hold several messages, e.g. a batch).
+    func send(_ datagram: [UInt8]) throws(NetlinkError)
+    /// Receives one datagram. `ENOBUFS` means the kernel dropped messages
+    /// for us (event sockets): the caller must resynchronise with a dump.
+    func receive() throws(NetlinkError) -> [UInt8]
+    /// Makes room for a large batch (one datagram) and for the replies to
+    /// it; 0 leaves a side as it is. A fake kernel has nothing to size.
+    func reserveBuffers(sendBytes: Int, receiveBytes: Int)
+}
+
+extension NetlinkTransport {
+    public func reserveBuffers(sendBytes: Int, receiveBytes: Int) {}
+}

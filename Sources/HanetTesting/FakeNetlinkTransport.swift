@@ -1,0 +1,80 @@
+import HanetNetlink
+
+/// A scripted kernel: records every datagram sent and answers from a queue.
+///
+/// Each reply is a closure of the request's sequence number and our port, so
+/// scripts can answer "ACK this" or "fail with EBUSY and this message"
+/// without knowing the sequence in advance.
+public final class FakeNetlinkTransport: NetlinkTransport {
+    public typealias Reply = (_ sequence: UInt32, _ portID: UInt32) -> [UInt8]
+    public let portID: UInt32
+    public private(set) var sent: [[UInt8]] = []
+    private var script: [[Reply]] = []
+    private var pending: [[UInt8]] = []
+
+    public init(portID: UInt32 = 4242) { self.portID = portID }
+
+    /// Queues the datagrams to answer the next `send` with.
+    public func expect(_ replies: Reply...) { script.append(replies) }
+
+    public func send(_ datagram: [UInt8]) throws(NetlinkError) {
+        sent.append(datagram)
+        guard !script.isEmpty else {
+            throw NetlinkError(operation: "fake kernel", errno: 95, kernelMessage: "no scripted reply for request #\(sent.count)")
+        }
+        let seq = datagram.count >= 12 ? UInt32(datagram[8]) | UInt32(datagram[9]) << 8 | UInt32(datagram[10]) << 16 | UInt32(datagram[11]) << 24 : 0
+        pending.append(contentsOf: script.removeFirst().map { $0(seq, portID) })
+    }
+
+    public func receive() throws(NetlinkError) -> [UInt8] {
+        guard !pending.isEmpty else {
+            throw NetlinkError(operation: "fake kernel", errno: 11, kernelMessage: "nothing left to receive")
+        }
+        return pending.removeFirst()
+    }
+
+    // MARK: reply builders
+
+    public static func message(type: UInt16, flags: UInt16 = 0, sequence: UInt32, portID: UInt32, payload: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v) { out.append(contentsOf: $0) } }
+        put(UInt32(16 + payload.count)); put(type); put(flags); put(sequence); put(portID)
+        out += payload
+        while out.count % 4 != 0 { out.append(0) }
+        return out
+    }
+
+    /// NLMSG_ERROR with errno 0.
+    public static func ack() -> Reply {
+        { seq, port in message(type: 2, flags: 0x100, sequence: seq, portID: port, payload: [0, 0, 0, 0] + [UInt8](repeating: 0, count: 16)) }
+    }
+
+    /// NLMSG_ERROR with -errno and an extended-ACK message, capped, as the kernel sends it.
+    public static func error(_ errno: Int32, message text: String? = nil) -> Reply {
+        { seq, port in
+            var payload: [UInt8] = withUnsafeBytes(of: -errno) { Array($0) } + [UInt8](repeating: 0, count: 16)
+            var flags: UInt16 = 0x100
+            if let text {
+                flags |= 0x200
+                let body = Array(text.utf8) + [0]
+                payload += withUnsafeBytes(of: UInt16(4 + body.count)) { Array($0) } + [1, 0] + body
+                while payload.count % 4 != 0 { payload.append(0) }
+            }
+            return message(type: 2, flags: flags, sequence: seq, portID: port, payload: payload)
+        }
+    }
+
+    /// A data reply (e.g. RTM_NEWLINK) carrying `payload`, optionally part of a dump.
+    public static func data(type: UInt16, payload: [UInt8], multi: Bool = false) -> Reply {
+        { seq, port in message(type: type, flags: multi ? 2 : 0, sequence: seq, portID: port, payload: payload) }
+    }
+
+    public static func done() -> Reply {
+        { seq, port in message(type: 3, flags: 2, sequence: seq, portID: port, payload: [0, 0, 0, 0]) }
+    }
+
+    /// Several messages in one datagram (as dumps arrive).
+    public static func datagram(_ parts: Reply...) -> Reply {
+        { seq, port in parts.flatMap { $0(seq, port) } }
+    }
+}
