@@ -76,6 +76,14 @@ final class LSBModeRunnerTests: XCTestCase {
         return ["PATH": "/usr/bin:/bin", "HANET_CONFIG": path].merging(extra) { $1 }
     }
 
+    /// An administrator's `status` is not a cluster probe: why it is
+    /// stopped is worth saying.
+    func testStatusStoppedKeepsItsReason() throws {
+        let result = invoke(["status"], environment: try environment("name=br0\n", extra: ["FAKE_MONITOR": "fail:7:eth9 absent"]))
+        XCTAssertEqual(result.code, 3)
+        XCTAssertEqual(result.exitReasons, ["eth9 absent"])
+    }
+
     func testStatusRunning() throws {
         let result = invoke(["status"], environment: try environment("name=br0\n"))
         XCTAssertEqual(result.code, 0)

@@ -236,6 +236,27 @@ final class RunnerMonitorTests: XCTestCase {
         XCTAssertTrue(result.log.messages(.error).isEmpty)
     }
 
+    /// Before a start, "not running" is every node's expected answer to a
+    /// probe: no exit reason (resource-agents' Dummy does the same), only a
+    /// debug line. A recurring monitor keeps the reason.
+    func testProbeNotRunningPrintsNoExitReason() {
+        for script in ["fail:7:eth9 absent", "return:7"] {
+            let probe = invoke(["monitor"], extra: ["FAKE_MONITOR": script, "FAKE_MONITOR_REASON": "eth9 absent",
+                                                    "OCF_RESKEY_CRM_meta_interval": "0"])
+            XCTAssertEqual(probe.code, 7)
+            XCTAssertEqual(probe.stderr, "", script)
+            XCTAssertTrue(probe.log.messages(.error).isEmpty)
+        }
+        let recurring = invoke(["monitor"], extra: ["FAKE_MONITOR": "return:7", "FAKE_MONITOR_REASON": "eth9 absent"])
+        XCTAssertEqual(recurring.exitReasons, ["eth9 absent"])
+    }
+
+    /// A probe's failure (not "not running") keeps its reason.
+    func testProbeFailureKeepsReason() {
+        let probe = invoke(["monitor"], extra: ["FAKE_MONITOR": "fail:1:bridge xenbr1 is down", "OCF_RESKEY_CRM_meta_interval": "0"])
+        XCTAssertEqual(probe.exitReasons, ["bridge xenbr1 is down"])
+    }
+
     func testReturnedFailureGetsGeneratedReason() {
         let result = invoke(["monitor"], extra: ["FAKE_MONITOR": "return:1"])
         XCTAssertEqual(result.code, 1)
