@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Tier "example": examples/guest-pair, a separate Swift package that depends
+# on hanet by path, built as a user of the library would build it and run
+# in a throwaway network namespace. Proves that the products import under
+# their module names and that the host logic works without the OCF runtime.
+# Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+EXAMPLE=examples/guest-pair
+NS=hanet-example-$$
+PASS=0 FAIL=0
+cleanup() { ip netns del "$NS" 2>/dev/null || true; }
+trap cleanup EXIT
+check() { # description, command...
+  local what=$1; shift
+  if out=$("$@" 2>&1); then PASS=$((PASS + 1)); echo "ok   $what"
+  else FAIL=$((FAIL + 1)); echo "FAIL $what"; echo "$out" | tail -15 | sed 's/^/     /'; fi
+}
+finish() { echo "$PASS passed, $FAIL failed"; exit $((FAIL > 0)); }
+
+check "the example package builds against hanet by path" swift build --package-path "$EXAMPLE"
+BIN=$EXAMPLE/.build/debug/guest-pair
+[ -x "$BIN" ] || finish
+
+ip netns add "$NS"
+ip netns exec "$NS" sh -ec '
+  ip link set lo up
+  ip link add eth1 type veth peer name sw1
+  ip link add vif1.0 type veth peer name guest1
+  for l in eth1 sw1 guest1; do ip link set "$l" up; done'
+
+run_example() { ip netns exec "$NS" "$BIN" "$@" >/tmp/hanet-example.out 2>&1; }
+expect_lines() { # rc, pattern... (in order)
+  local want=$1; shift
+  [ "$RC" = "$want" ] || { echo "exit $RC, expected $want"; cat /tmp/hanet-example.out; return 1; }
+  local i=1 line
+  while IFS= read -r line; do
+    (( i <= $# )) && grep -qE -- "${!i}" <<<"$line" && i=$((i + 1))
+  done </tmp/hanet-example.out
+  (( i > $# )) || { echo "missing (in order): ${!i}"; cat /tmp/hanet-example.out; return 1; }
+}
+
+run_example xenbr1 eth1; RC=$?
+check "bridge up, guests blocked, opened, blocked again, all undone" expect_lines 0 \
+  '^bridge xenbr1: running' '^guests \(standby\): stopped \(guests on xenbr1 are blocked\)' \
+  '^guests \(active\): running' '^guests \(standby again\): stopped' '^bridge xenbr1 after stop: stopped'
+check "stop removed the bridge it created and released the uplink" \
+  sh -c "! ip netns exec $NS ip link show xenbr1 >/dev/null 2>&1 && ! ip netns exec $NS ip -o link show eth1 | grep -q master"
+run_example xenbr1 xenbr1; RC=$?
+check "a configuration no host could apply: ConfigurationError naming the parameter" \
+  expect_lines 2 "invalid configuration: parameter 'uplink': cannot be the bridge itself"
+run_example xenbr1 eth9; RC=$?
+check "a missing uplink: HostError naming the interface and its kind" \
+  expect_lines 1 "eth9: uplink eth9 does not exist on this node \[missingInterface\]"
+check "nothing left behind by the failed runs" sh -c "! ip netns exec $NS ip link show xenbr1 >/dev/null 2>&1"
+rmdir /run/guest-pair 2>/dev/null || true
+finish
