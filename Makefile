@@ -18,7 +18,7 @@ STATIC_CXX = .build/static-libstdc++
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -L -Xswiftc $(abspath $(STATIC_CXX))
 BIN = .build/release
 
-.PHONY: all deps build release demo test test-unit test-netns test-vm man install uninstall bench deb clean
+.PHONY: all deps build release demo test test-unit test-netns test-vm man docs install uninstall bench deb clean
 
 all: release
 
@@ -65,6 +65,25 @@ bench: release
 ## Regenerate man/ from the agents' meta-data (a test fails when it is stale).
 man: build
 	.build/debug/hanet man --write man
+
+## API documentation (DocC) of the library targets, one static site in $(DOCS_OUT):
+## `python3 -m http.server -d $(DOCS_OUT)`, then /documentation/. Set DOCS_BASE_PATH
+## when the site is served below / (e.g. DOCS_BASE_PATH=hanet for /hanet/).
+## swift-docc-plugin is a dependency only while HANET_DOCS is set (Package.swift),
+## in its own scratch folder; the Package.resolved it writes is put back afterwards,
+## so plain builds never resolve or check it out.
+DOCS_TARGETS ?= HanetNetlink HanetLinks HanetFirewall HanetHost HanetOCF HanetAgents HanetTesting
+DOCS_OUT ?= out/docs
+DOCS_BASE_PATH ?=
+DOCC_FLAGS ?=
+docs: deps
+	@rm -rf $(DOCS_OUT) && mkdir -p $(DOCS_OUT)
+	@keep=$$(mktemp); cp Package.resolved "$$keep" 2>/dev/null || rm -f "$$keep"; \
+	HANET_DOCS=1 $(SWIFT) package --scratch-path .build/docc --allow-writing-to-directory $(DOCS_OUT) \
+	  generate-documentation $(addprefix --target ,$(DOCS_TARGETS)) \
+	  --enable-experimental-combined-documentation --output-path $(DOCS_OUT) \
+	  $(if $(DOCS_BASE_PATH),--hosting-base-path $(DOCS_BASE_PATH)) $(DOCC_FLAGS); \
+	rc=$$?; if [ -e "$$keep" ]; then mv "$$keep" Package.resolved; else rm -f Package.resolved; fi; exit $$rc
 
 ## Agents, LSB links, the CLI and man pages; honours DESTDIR and PREFIX.
 install: release

@@ -64,3 +64,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// API documentation (`make docs`) only: the DocC plugin is a dependency
+// while HANET_DOCS is set, so `swift build` and `swift test` never resolve
+// or fetch it (and tools that depend on hanet never see it).
+if Context.environment["HANET_DOCS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0")
+    )
+}

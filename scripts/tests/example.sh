@@ -53,5 +53,23 @@ run_example xenbr1 eth9; RC=$?
 check "a missing uplink: HostError naming the interface and its kind" \
   expect_lines 1 "eth9: uplink eth9 does not exist on this node \[missingInterface\]"
 check "nothing left behind by the failed runs" sh -c "! ip netns exec $NS ip link show xenbr1 >/dev/null 2>&1"
-rmdir /run/guest-pair 2>/dev/null || true
+
+# The README's "Use it from Swift" code, as printed, built and run the same way.
+README_PKG=$(mktemp -d /tmp/hanet-readme-swift.XXXXXX)
+trap 'cleanup; rm -rf "$README_PKG"' EXIT
+readme_code() { # the Swift block of the README section that has `import HanetHost`
+  awk '/^## Use it from Swift/ {s=1} s && /^```swift/ {b=1; t=""; next} b && /^```/ {b=0; if (t ~ /import HanetHost/) {printf "%s", t; exit}} b {t=t $0 "\n"}' README.md
+}
+mkdir -p "$README_PKG/Sources/guest-pair"
+sed "s|path: \"../..\"|path: \"$PWD\"|" "$EXAMPLE/Package.swift" >"$README_PKG/Package.swift"
+readme_code >"$README_PKG/Sources/guest-pair/main.swift"
+check "the README's Swift code is the example's API (it builds)" \
+  sh -c "grep -q 'import HanetHost' '$README_PKG/Sources/guest-pair/main.swift' && swift build --package-path '$README_PKG'"
+readme_run() {
+  ip netns exec "$NS" "$README_PKG/.build/debug/guest-pair" >/tmp/hanet-example.out 2>&1; RC=$?
+  expect_lines 0 '^running: bridge xenbr1 is up with uplink eth1' '^stopped: guests on xenbr1 are blocked'
+}
+check "the README's Swift code runs as printed" readme_run
+ip netns exec "$NS" ip link del xenbr1 2>/dev/null || true
+rm -rf /run/guest-pair
 finish
