@@ -26,8 +26,11 @@ REPO=${BENCH_DIR%/bench}
 NO_ENV=()
 declare -A BENCH_SEEN=()
 
-bench_log() { printf 'bench: %s\n' "$*" >&2; }
-bench_die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+HANET_PROG=bench
+# shellcheck source=scripts/lib/common.sh
+. "$BENCH_DIR/../scripts/lib/common.sh"
+bench_log() { note "$@"; }
+bench_die() { die "$@"; }
 
 # bench_require CMD...: every command must exist.
 bench_require() {

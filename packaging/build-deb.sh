@@ -19,9 +19,10 @@
 set -euo pipefail
 umask 022
 shopt -u patsub_replacement 2>/dev/null || true
+HANET_PROG=build-deb HANET_DIE_FORMAT='%s: %s\n'
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"   # die
 cd "$(dirname "$0")/.."
-
-die() { echo "build-deb: $*" >&2; exit 1; }
 
 BIN=${BIN:-.build/release}
 OUT=${OUT:-out}

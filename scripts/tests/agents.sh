@@ -7,6 +7,9 @@
 # meta-data as the hacluster user, LSB mode through /etc/init.d links, and
 # strace proving no child process. Ends with "N passed, N failed".
 set -uo pipefail
+HANET_PROG=agents HANET_PLAIN=1
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"   # check, summary
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 if [ -z "${HANET_IN_SANDBOX:-}" ]; then
@@ -24,12 +27,6 @@ mount --bind "$STAGE/usr/lib/hanet" /usr/lib/hanet 2>/dev/null || {
   mkdir -p /usr/lib/hanet && mount --bind "$STAGE/usr/lib/hanet" /usr/lib/hanet; }
 ip link set lo up
 RA=/usr/lib/ocf/resource.d/hanet
-PASS=0 FAIL=0
-check() { # description, command...
-  local what=$1; shift
-  if out=$("$@" 2>&1); then PASS=$((PASS + 1)); echo "ok   $what"
-  else FAIL=$((FAIL + 1)); echo "FAIL $what"; echo "$out" | tail -15 | sed 's/^/     /'; fi
-}
 rc_is() { # expected, command...
   local want=$1; shift
   "$@" >/tmp/hanet-rc.out 2>&1; local got=$?
@@ -146,5 +143,5 @@ for p in /proc/[0-9]*; do
 done
 
 echo
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+summary
+[ "$FAILED" = 0 ]

@@ -12,18 +12,15 @@
 # private mount namespace); remove, reinstall, purge leave nothing behind;
 # this host is left untouched. Ends with "N passed, N failed".
 set -uo pipefail
+HANET_PROG=package HANET_PLAIN=1
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"   # check, summary
 cd "$(dirname "$0")/../.."
 START=$(date +%s)
-PASS=0 FAIL=0
-check() { # description, command...
-  local what=$1; shift
-  if out=$("$@" 2>&1); then PASS=$((PASS + 1)); echo "ok   $what"
-  else FAIL=$((FAIL + 1)); echo "FAIL $what"; echo "$out" | tail -20 | sed 's/^/     /'; fi
-}
 finish() {
   echo "package tier wall time: $(( $(date +%s) - START )) s"
-  echo "$PASS passed, $FAIL failed"
-  ((FAIL == 0))
+  summary
+  ((FAILED == 0))
   exit
 }
 
@@ -52,7 +49,7 @@ else
   rm -f "$DEB" # never test a package left over from an earlier build
   check "make deb builds $DEB" bash -c "make -s deb >'$WORK/build.log' 2>&1 || { cat '$WORK/build.log'; exit 1; }; test -f '$DEB'"
 fi
-[ -f "$DEB" ] || { echo "no package to test"; FAIL=$((FAIL + 1)); finish; }
+[ -f "$DEB" ] || { echo "no package to test"; FAILED=$((FAILED + 1)); finish; }
 
 field() { dpkg-deb -f "$DEB" "$1"; }
 check "Package hanet, Version $VERSION (packaging/VERSION), Architecture $ARCH, Section admin, Priority optional" bash -c "
