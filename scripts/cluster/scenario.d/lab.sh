@@ -1,0 +1,190 @@
+# shellcheck shell=bash
+# scripts/cluster/scenario, the lab: the switch with the client, the guests
+# (same MACs and IPs on both hosts, g2 silent), the boot-time block, the
+# resources; its removal; the isolate hook that `cluster isolate/unisolate/
+# crash` run; and `--up`'s cluster bring-up with the agent under test.
+
+bonding_line() {
+  if unshare --net ip link add hanetbondprobe type bond >/dev/null 2>&1; then
+    say "bonding driver available: this lab uses a plain uplink; the bond agent runs in the VM tier (make test-vm)"
+  else
+    say "bonding driver not available on this kernel: the bond part runs in the VM tier (make test-vm)"
+  fi
+}
+
+boot_conf() { echo "$WORK/hanet-vhostnet.conf"; }
+
+# The boot-time block, as /etc/init.d/hanet-vhostnet-block does it: LSB mode,
+# parameters from a file, before the cluster stack (and before the uplink).
+boot_block() {   # NODE
+  nx "$1" env -i PATH="$NODE_PATH" HANET_CONFIG="$(boot_conf)" HA_LOGFILE=/var/log/hanet-boot.log \
+    "$AGENT_IN_NODE" block
+}
+
+lab_up() {
+  local n x
+  [ -d "$STATE" ] || fail "no cluster (run: HANET_OCF_DIR=... $C up)"
+  for n in "$A" "$B"; do nx "$n" test -x "$AGENT_IN_NODE" || fail "ocf:hanet:vhostnet not visible in $n (HANET_OCF_DIR)"; done
+  [ ! -e "/run/netns/$SW" ] || fail "netns $SW exists: run '$SELF lab-down' first"
+  mkdir -p "$WORK"; chmod 0755 "$WORK"
+  printf '# boot-time block of the scenario (same policy as the vhostnet resource)\nbridge=xenbr1\n' >"$(boot_conf)"
+  chmod 0644 "$(boot_conf)"
+
+  # the switch and the client
+  ip netns add "$SW"
+  sx ip link set lo up
+  sx ip link add sw0 address "$CLIENT_MAC" type bridge forward_delay 0 stp_state 0
+  sx ip addr add "$CLIENT_IP/24" dev sw0
+  sx ip link set sw0 up
+  for n in "$A" "$B"; do
+    x=$(port_of "$n")
+    # the host's uplink NIC, its cable plugged into the switch
+    ip -n "hanet-$n" link add eth1 type veth peer name "$x" netns "$SW"
+    sx ip link set "$x" master sw0 up
+  done
+
+  # guests: same MACs and IPs on both hosts; g2 is silent
+  for n in "$A" "$B"; do
+    # shellcheck disable=SC2016  # (runs inside the node)
+    nx "$n" bash -euc '
+      ip netns add g1; ip netns add g2
+      ip netns exec g2 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+      for g in 1 2; do
+        ip link add vif$g.0 address fe:ff:ff:ff:ff:ff type veth peer name eth0 netns g$g
+        ip -n g$g link set lo up
+        ip -n g$g link set eth0 address 02:00:00:00:00:1$g
+        ip -n g$g addr add 10.80.0.1$g/24 dev eth0
+      done
+      ip netns exec g2 sysctl -qw net.ipv4.conf.all.arp_notify=0 net.ipv4.conf.eth0.arp_notify=0
+      ip -n g2 neigh replace "$1" lladdr "$2" dev eth0 nud permanent
+      for g in 1 2; do ip -n g$g link set eth0 up; done' _ "$CLIENT_IP" "$CLIENT_MAC"
+  done
+
+  # boot: the block is in place before anything else (and stays if the
+  # cluster stack never comes up)
+  for n in "$A" "$B"; do boot_block "$n" >/dev/null || fail "boot-time block on $n"; done
+  for n in "$A" "$B"; do blocked "$n" || fail "boot-time block in place on $n"; done
+  ok "boot-time block in place on $A and $B (nft witness)"
+
+  # resources: the bridge clone first; Xen's hotplug attaches the vifs once
+  # the bridge exists; then vhostnet
+  x=$(mktemp "$WORK/crm.XXXXXX")
+  cat >"$x" <<EOF
+primitive xenbr1 ocf:hanet:bridge params bridge=xenbr1 uplink=eth1 forward_delay=0 \
+  op monitor interval=10s timeout=20s
+clone xenbr1-clone xenbr1 meta interleave=true
+primitive $RSC ocf:hanet:vhostnet params bridge=xenbr1 guard=true \
+  op monitor interval=2s timeout=20s \
+  op monitor interval=3s role=Stopped timeout=20s \
+  meta migration-threshold=1 failure-timeout=30s resource-stickiness=100 \
+       multiple-active=stop_unexpected target-role=Stopped
+order $RSC-after-bridge Mandatory: xenbr1-clone $RSC
+colocation $RSC-with-bridge inf: $RSC xenbr1-clone
+EOF
+  chmod 0644 "$x"
+  nx "$A" crm configure load update "$x" >"$WORK/crm.out" 2>&1 || { cat "$WORK/crm.out"; fail "crm configure load"; }
+  rm -f "$x"
+  local deadline=$(( EPOCHSECONDS + WAIT_S )) st=""
+  until [[ " $st " == *" xenbr1=$A,$B "* ]]; do
+    [ "$EPOCHSECONDS" -lt "$deadline" ] || fail "bridge clone not started on both hosts: $st"
+    sleep 0.1; st=$(crmstate "$A" || true)
+  done
+  for n in "$A" "$B"; do
+    # (carrier changes reach the qdiscs through linkwatch, up to 1 s later:
+    # wait until every port in the path is operationally up)
+    # shellcheck disable=SC2016  # (runs inside the node)
+    nx "$n" bash -euc 'for v in vif1.0 vif2.0; do ip link set $v master xenbr1 up; done
+      for i in $(seq 1 100); do
+        s=$(cat /sys/class/net/{vif1.0,vif2.0,eth1,xenbr1}/operstate)
+        s=$s$(ip netns exec g1 cat /sys/class/net/eth0/operstate)$(ip netns exec g2 cat /sys/class/net/eth0/operstate)
+        [ "$(tr -d "\n" <<<"$s")" = upupupupupup ] && exit 0
+        sleep 0.05
+      done
+      echo "ports not up: $s" >&2; exit 1' || fail "guest ports up on $n"
+  done
+  for n in "$A" "$B"; do blocked "$n" || fail "$n not blocked any more after the bridge started"; done
+  nx "$A" crm_resource -r "$RSC" --meta -d target-role >/dev/null 2>&1 || fail "start $RSC"
+  wait_located_any || fail "$RSC started"
+  local act
+  act=$(located "$A") || fail "$RSC runs on one host"
+  if [ "$act" != "$A" ]; then
+    nx "$A" crm_resource --move -r "$RSC" -N "$A" >/dev/null 2>&1 || fail "move $RSC to $A"
+    wait_located "$A" "$A" || fail "$RSC on $A"
+    nx "$A" crm_resource --clear -r "$RSC" >/dev/null 2>&1 || true
+  fi
+  wait_stable "$A" || fail "lab stable with $RSC on $A"
+  ok "resources running: xenbr1-clone on $A+$B, $RSC on $A; $B blocked"
+}
+
+lab_down() {
+  stop_probe
+  if [ -d "$STATE" ]; then
+    local n
+    for n in "$A" "$B"; do
+      # the cluster harness stops and deletes every resource in `down`;
+      # here the cluster stays, so do it: stop everything first (a stop
+      # pending during a node shutdown can hang it)
+      if nx "$n" true 2>/dev/null; then
+        nx "$n" crm_attribute --type crm_config --name stop-all-resources --update true >/dev/null 2>&1 || true
+        local deadline=$(( EPOCHSECONDS + WAIT_S )) st
+        while :; do
+          st=$(crmstate "$n" 2>/dev/null || true)
+          [[ "$st" != *"$RSC="* && "$st" != *"xenbr1="* ]] && break
+          [ "$EPOCHSECONDS" -lt "$deadline" ] || { say "resources not stopped in ${WAIT_S}s: $st"; break; }
+          sleep 0.1
+        done
+        nx "$n" cibadmin --replace -o resources --xml-text '<resources/>' >/dev/null 2>&1 || true
+        nx "$n" cibadmin --replace -o constraints --xml-text '<constraints/>' >/dev/null 2>&1 || true
+        nx "$n" crm_attribute --type crm_config --name stop-all-resources --delete >/dev/null 2>&1 || true
+        break
+      fi
+    done
+    for n in "$A" "$B"; do
+      # shellcheck disable=SC2016  # (runs inside the node)
+      nx "$n" bash -c 'pkill -f "^/usr/lib/ocf/resource.d/hanet/vhostnet (block|stop)$" 2>/dev/null
+        ip netns del g1 2>/dev/null; ip netns del g2 2>/dev/null
+        ip link del vif1.0 2>/dev/null; ip link del vif2.0 2>/dev/null; ip link del xenbr1 2>/dev/null
+        ip link del eth1 2>/dev/null
+        nft delete table bridge "$(nft list tables 2>/dev/null | sed -n "s/^table bridge \(hanet_[0-9a-f]*\)$/\1/p" | head -1)" 2>/dev/null
+        rm -f /run/resource-agents/hanet-* /var/log/hanet-boot.log
+        exit 0' >/dev/null 2>&1 || true
+    done
+  fi
+  ip netns del "$SW" 2>/dev/null || true
+}
+
+# --- the isolate hook (cluster isolate/unisolate/crash call it) ------------------------
+
+hook() {   # isolate|unisolate NODE NETNS HOLDER_PID
+  local what=$1 node=$2 port
+  port=$(port_of "$node")
+  case "$what" in
+    isolate)
+      # the node's cable to the switch is pulled too (a crashed or fenced
+      # host is dark): the switch flushes what it learned on that port
+      ip -n "$SW" link set "$port" down 2>/dev/null || true ;;
+    unisolate)
+      # a node that comes back without a cluster stack (restart-node) is
+      # rebooting: the boot-time block runs before its network is up
+      if ! nx "$node" pidof pacemakerd >/dev/null 2>&1; then
+        boot_block "$node" >/dev/null || echo "[scenario hook] boot-time block on $node failed" >&2
+      fi
+      ip -n "$SW" link set "$port" up 2>/dev/null || true ;;
+    *) echo "scenario hook: unknown action $what" >&2; return 2 ;;
+  esac
+}
+
+# --- the cluster (--up), provider "hanet" = the agent under test -----------------
+
+OCF_TMP=""
+cluster_up() {
+  local agent=${AGENT:-$ROOT/.build/release/hanet-agent} a
+  [ -x "$agent" ] || fail "no agent at $agent (make release, or --agent PATH)"
+  agent=$(readlink -f "$agent")
+  OCF_TMP=$(mktemp -d /tmp/hanet-scenario-ocf.XXXXXX)
+  chmod 0755 "$OCF_TMP"
+  for a in bond bridge vhostnet; do ln -s "$agent" "$OCF_TMP/$a"; done
+  runuser -u hacluster -- test -x "$agent" || fail "user hacluster cannot run $agent (modes of its directories)"
+  HANET_OCF_DIR=$OCF_TMP "$C" up >"$WORK/cluster-up.log" 2>&1 || { cat "$WORK/cluster-up.log"; fail "cluster up"; }
+  ok "cluster up (Corosync + Pacemaker, nodes $A $B, agents from $agent)"
+}

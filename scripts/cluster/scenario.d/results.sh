@@ -1,0 +1,56 @@
+# shellcheck shell=bash
+# scripts/cluster/scenario run --results FILE: the measured tables as
+# Markdown with how they were produced (scripts/cluster/RESULTS.md).
+
+write_results() {   # CMDLINE
+  {
+    echo "# Two-host scenario under Pacemaker: measured results"
+    echo
+    echo "Produced by \`$1\` (as root; see scripts/cluster/README.md, \"Scenario\")"
+    echo "on $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) cores,"
+    echo "pacemaker $(dpkg-query -W -f='${Version}' pacemaker 2>/dev/null), corosync $(dpkg-query -W -f='${Version}' corosync 2>/dev/null),"
+    echo "hanet $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "(no git)")$( [ -z "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ] || echo " + uncommitted changes");"
+    echo "probe every $INTERVAL_MS ms from the client on the shared switch; $FAILED failed check(s)."
+    echo
+    echo "## Switchovers"
+    echo
+    "$PY" "$PROBE" table --rounds "$ROUNDS_FILE" --markdown
+    echo
+    echo "* outage: the client's view, worst of the two guests: last answer from the old host to the first"
+    echo "  answer from the new one (ms). The silent guest is probed as a client with a warm ARP cache does"
+    echo "  (unicast to its MAC), the ordinary guest with link-layer broadcasts (so two unblocked hosts"
+    echo "  would both answer: duplicates)."
+    echo "* decision->answer: from Pacemaker's first \"Initiating ... ${RSC}_\" (the stop on the old host"
+    echo "  for standby/move, the start on the survivor after a crash) to the first answer from the new host"
+    echo "  for both guests."
+    echo "* silent guest 1st probe: the first unicast probe sent after the new host's RARP announcement"
+    echo "  was answered by the new host."
+    echo "* crash = \`cluster crash\` of the active host (corosync and everything killed, its switch port cut),"
+    echo "  then \`cluster restart-node\` (boot-time block first); detection = token 1000 ms + consensus."
+    if [ ${#FLUSH_RESULTS[@]} -gt 0 ]; then
+      echo
+      echo "## \`nft flush ruleset\` on the standby host"
+      echo
+      echo "min / median / max over the flushes of each row:"
+      echo
+      "$PY" "$PROBE" flushtable --file "$WORK/flush.txt" --markdown
+      echo
+      echo "* guard=true: the block was back within the ${GUARD_TARGET_MS} ms target in $GUARD_IN_TARGET of $GUARD_FLUSHES flushes."
+      echo "* flush -> block back: from \`nft monitor\` inside the flushed host (our table deleted -> re-created);"
+      echo "  with guard=true the process that re-created it is the guard, with guard=false Pacemaker's stop."
+      echo "* flush -> stopped-role monitor: to Pacemaker's \"Result of monitor operation for vhostnet on"
+      echo "  STANDBY: ok\" (the 3 s stopped-role monitor; each guard=false flush came after a random 0-3 s"
+      echo "  delay, so this spreads over the interval); monitor -> block back: Pacemaker's reaction."
+      echo "* duplicate answers: broadcast probes answered by both hosts while the standby was unblocked"
+      echo "  (the guard=false rows are the probe's negative control)."
+      if [ "${KNOWN_ACTIVE_STOPS:-0}" -gt 0 ]; then
+        echo "* active host stopped too: Pacemaker 2.1.5 also stopped and restarted vhostnet on the active"
+        echo "  host (\"Recover vhostnet (STANDBY)\" + \"stopping unexpected instances\"), see scripts/cluster/README.md."
+      else
+        echo "* active host stopped too: Pacemaker re-blocked the flushed standby only; the active host kept"
+        echo "  its resource and kept answering."
+      fi
+    fi
+  } >"$RESULTS"
+  say "results written to $RESULTS"
+}
