@@ -9,12 +9,16 @@ import HanetFirewall
 /// only ever *blocks*: it never unblocks, and `start` ends it before
 /// unblocking, so it cannot fight the cluster.
 public struct BlockGuard {
+    /// The block it keeps in place.
     public let policy: GuestBlockPolicy
+    /// A backend opened in the guard itself: descriptors are not shared with the agent that forked it.
     public let backend: GuestBlockBackend
+    /// One line per restore, naming who removed the block (syslog in the agent).
     public let log: (String) -> Void
     /// How often a backend without change events (legacy iptables) is re-checked.
     public var pollMilliseconds: Int32 = 250
 
+    /// Changes nothing until `run` or `restoreIfNeeded` is called.
     public init(policy: GuestBlockPolicy, backend: GuestBlockBackend, log: @escaping (String) -> Void) {
         self.policy = policy
         self.backend = backend

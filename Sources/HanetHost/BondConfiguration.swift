@@ -2,14 +2,24 @@ import HanetLinks
 
 /// Desired state of one bond (the `ocf:hanet:bond` parameters).
 public struct BondConfiguration: Equatable, Sendable {
+    /// The bond device (`bond`), created if absent, adopted if present.
     public var bond: InterfaceName
+    /// Two or more NICs (`slaves`); each is brought down before it is enslaved,
+    /// as kernels up to 6.1 require, and restored to its old state at stop.
     public var slaves: [InterfaceName]
     /// Driver options. `primaryIndex` is resolved from `primary` at start.
     public var options: Bond
+    /// The slave preferred while it has link (`primary`): active-backup,
+    /// balance-tlb and balance-alb only; resolved to its ifindex at start.
     public var primary: InterfaceName?
+    /// A fixed address (`mac`), e.g. `fe:ff:ff:ff:ff:ff` in the Xen recipe;
+    /// nil: the first slave's, as the driver chooses.
     public var mac: MACAddress?
+    /// 68-65535 (`mtu`); nil leaves the driver's.
     public var mtu: UInt32?
+    /// false for a bond that only carries a bridge (`ip link set bond0 arp off`).
     public var arp: Bool = true
+    /// false together with `arp` for a pure bridge uplink.
     public var multicast: Bool = true
     /// 802.1Q ids; each becomes `<bond>.<id>`, up, ready for a bridge.
     public var vlans: [UInt16] = []
@@ -17,12 +27,14 @@ public struct BondConfiguration: Equatable, Sendable {
     /// or as running with a warning; `health()` always says degraded.
     public var reportDegraded: Bool = true
 
+    /// Nothing is checked here: call `validate()` (start does).
     public init(bond: InterfaceName, slaves: [InterfaceName], options: Bond) {
         self.bond = bond
         self.slaves = slaves
         self.options = options
     }
 
+    /// The bonding mode; active-backup when `options` leaves it unset, as the driver does.
     public var mode: BondMode { options.mode ?? .activeBackup }
 
     /// `<bond>.<id>`, or an error when that name would not be a valid

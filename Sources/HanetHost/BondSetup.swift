@@ -8,13 +8,20 @@ import HanetNetlink
 /// Failover itself is the kernel's job (miimon / arp monitoring); this type
 /// only sets the bond up and reports what the driver says, from one dump.
 public final class BondSetup: HostResource {
+    /// What start brings about and health compares with.
     public let configuration: BondConfiguration
+    /// The rtnetlink handle, in the namespace the caller chose (or a fake kernel).
     public let links: LinkManager
     private let state: StateFile
     private let log: (String) -> Void
 
+    /// Set on bonds this type creates, so `ip link` shows who made them.
     public static let alias = "hanet: created by ocf:hanet:bond"
 
+    /// - Parameters:
+    ///   - stateDirectory: where the ownership record lives (HA_RSCTMP for
+    ///     agents; a tmpfs, so a reboot clears it with the links it describes).
+    ///   - log: one line per change made.
     public init(configuration: BondConfiguration, links: LinkManager, stateDirectory: String,
                 log: @escaping (String) -> Void = { _ in }) {
         self.configuration = configuration
@@ -178,6 +185,9 @@ public final class BondSetup: HostResource {
 
     // MARK: stop
 
+    /// Deletes the VLANs and the bond only if this type created them,
+    /// releases only the slaves it enslaved and restores their up/down
+    /// state; an adopted bond stays. Succeeds when nothing is set up.
     @discardableResult
     public func stop() throws -> [String] {
         var done: [String] = []

@@ -10,13 +10,20 @@ import HanetNetlink
 /// halfway leaves a record that the next stop can act on; the created bridge
 /// also carries an alias so administrators see who made it in `ip link`.
 public final class BridgeAttachment: HostResource {
+    /// What start brings about and health compares with.
     public let configuration: BridgeConfiguration
+    /// The rtnetlink handle, in the namespace the caller chose (or a fake kernel).
     public let links: LinkManager
     private let state: StateFile
     private let log: (String) -> Void
 
+    /// Set on bridges this type creates, so `ip link` shows who made them.
     public static let alias = "hanet: created by ocf:hanet:bridge"
 
+    /// - Parameters:
+    ///   - stateDirectory: where the ownership record lives (HA_RSCTMP for
+    ///     agents; a tmpfs, so a reboot clears it with the links it describes).
+    ///   - log: one line per change made.
     public init(configuration: BridgeConfiguration, links: LinkManager, stateDirectory: String,
                 log: @escaping (String) -> Void = { _ in }) {
         self.configuration = configuration

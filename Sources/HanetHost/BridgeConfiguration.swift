@@ -2,21 +2,27 @@ import HanetLinks
 
 /// Desired state of one bridge attachment (the `ocf:hanet:bridge` parameters).
 public struct BridgeConfiguration: Equatable, Sendable {
+    /// The bridge guests attach to (`bridge`), e.g. xenbr1 or vmbr10.
     public var bridge: InterfaceName
     /// The NIC, bond or VLAN (`bond0.10`) that connects the bridge to the network.
     public var uplink: InterfaceName?
     /// Create the bridge if it does not exist; false = it must already exist.
     public var create: Bool = true
+    /// false for a bridge that carries only guest traffic and has no address (`ip link set xenbr1 arp off`).
     public var arp: Bool = true
+    /// false together with `arp` for a pure guest bridge.
     public var multicast: Bool = true
+    /// Kernel STP; needed only where the bridge closes a loop.
     public var stp: Bool = false
     /// Seconds; nil = the kernel's default (15 s with STP, irrelevant without).
     public var forwardDelay: UInt32?
     /// nil = a stable address: the uplink's, or one derived from the bridge
     /// name, pinned so it no longer follows the lowest port MAC.
     public var mac: MACAddress?
+    /// 68-65535; nil leaves the kernel's (which follows the lowest port MTU).
     public var mtu: UInt32?
 
+    /// Defaults as the agent's: created if absent, ARP and multicast on, STP off.
     public init(bridge: InterfaceName, uplink: InterfaceName? = nil) {
         self.bridge = bridge
         self.uplink = uplink

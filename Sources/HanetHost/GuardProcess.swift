@@ -14,9 +14,12 @@ import Glibc
 /// returns only when the connection reports end-of-file. A pid file under
 /// HA_RSCTMP is kept for administrators.
 public struct GuardProcess {
+    /// For administrators only; the guard is found through its socket, never through this file.
     public let pidFile: String
+    /// The abstract socket name (`hanet-vhostnet-guard-<tag>`), per network namespace.
     public let socketName: String
 
+    /// One guard per policy (`GuestBlockPolicy.ownerTag`) and namespace.
     public init(stateDirectory: String, policyTag: String) {
         pidFile = stateDirectory + "/hanet-vhostnet-\(policyTag).guard"
         socketName = "hanet-vhostnet-guard-\(policyTag)"

@@ -11,8 +11,11 @@ import HanetFirewall
 /// the guests can reach the network. No call forks: the guard that keeps a
 /// block in place is a separate, explicit `startGuard()`.
 public final class GuestIsolation: HostResource {
+    /// The policy and the unblock behaviour (announcements).
     public let configuration: VhostNetConfiguration
+    /// The firewall implementation chosen by `open` (or given by the caller).
     public let backend: GuestBlockBackend
+    /// Why that backend, for the log (`auto: nf_tables is available ...`).
     public let backendReason: String
     private let openRoute: () throws -> NetlinkConnection
     private var routeHandles: (links: LinkManager, fdb: BridgeFDB)?
@@ -116,12 +119,15 @@ public final class GuestIsolation: HostResource {
 
     // MARK: unblock (start)
 
+    /// What an unblock did beyond removing the block.
     public struct UnblockReport: Equatable, Sendable {
         /// Bridges whose learned forwarding entries were flushed.
         public var flushedBridges: [InterfaceName] = []
         /// Entries removed one by one, on a kernel without bulk deletion.
         public var flushedOneByOne = 0
+        /// Guest MACs announced (RARP) out of the uplinks.
         public var announcedMACs: [MACAddress] = []
+        /// The bridges' ports that are neither guest nor exempt ports.
         public var uplinks: [InterfaceName] = []
     }
 
@@ -183,6 +189,7 @@ public final class GuestIsolation: HostResource {
 
     // MARK: HostResource
 
+    /// Unblock: guests of this host may reach the network.
     @discardableResult
     public func start(validating: Bool = true) throws -> [String] {
         if validating { try validate() }
@@ -190,6 +197,7 @@ public final class GuestIsolation: HostResource {
         return ["unblocked guests on \(bridgeList)"] + report.flushedBridges.map { "flushed learned entries on \($0)" }
     }
 
+    /// Block, without a guard (see `startGuard()`).
     @discardableResult
     public func stop() throws -> [String] {
         try block()

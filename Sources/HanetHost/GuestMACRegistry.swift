@@ -10,6 +10,7 @@ import HanetLinks
 public struct GuestMACRegistry {
     private let file: StateFile
 
+    /// One registry per policy, next to the other state files.
     public init(stateDirectory: String, policyTag: String) {
         file = StateFile(directory: stateDirectory, name: "hanet-vhostnet-\(policyTag)-macs")
     }

@@ -1,6 +1,7 @@
 /// What a resource's health check found: one shape for bridges, bonds and
 /// guest isolation, so callers handle one type whatever they manage.
 public struct Health: Equatable, Sendable, CustomStringConvertible {
+    /// The verdict, ordered from good to bad as a cluster reads it.
     public enum State: Equatable, Sendable {
         /// Everything as configured.
         case running
@@ -12,10 +13,12 @@ public struct Health: Equatable, Sendable, CustomStringConvertible {
         case failed
     }
 
+    /// The verdict.
     public var state: State
     /// One line naming the object and what was found.
     public var reason: String
 
+    /// A verdict with its one-line reason.
     public init(_ state: State, _ reason: String) {
         self.state = state
         self.reason = reason

@@ -8,6 +8,7 @@ import Glibc
 /// This type covers what the host logic itself concludes from the kernel's
 /// state. It knows nothing of exit codes: `HanetAgents` maps it in one place.
 public struct HostError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What went wrong, by what a caller can do about it.
     public enum Kind: Equatable, Sendable {
         /// An interface the configuration names does not exist on this host.
         case missingInterface
@@ -27,6 +28,7 @@ public struct HostError: Error, Equatable, Sendable, CustomStringConvertible {
         case stateFile
     }
 
+    /// What went wrong.
     public var kind: Kind
     /// The interface, bridge or path concerned.
     public var object: String
@@ -35,6 +37,9 @@ public struct HostError: Error, Equatable, Sendable, CustomStringConvertible {
     /// One line for an administrator, naming the object.
     public var reason: String
 
+    /// - Parameters:
+    ///   - object: the interface or path concerned, also named in `reason`.
+    ///   - errno: the system's errno when a system call failed, else 0.
     public init(_ kind: Kind, object: String, errno: Int32 = 0, _ reason: String) {
         self.kind = kind
         self.object = object

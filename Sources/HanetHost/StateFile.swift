@@ -10,13 +10,17 @@ import Glibc
 /// (temp file + fsync + rename): an agent killed halfway leaves the old
 /// record or the new one, never half of one.
 public struct StateFile: Sendable {
+    /// `<directory>/<name>.state`.
     public let path: String
 
+    /// Characters other than letters, digits, `-`, `_` and `.` in `name`
+    /// become `_`, so a name can never climb out of `directory`.
     public init(directory: String, name: String) {
         let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
         path = directory + "/" + safe + ".state"
     }
 
+    /// The record, or an empty one when there is none (or it cannot be read).
     public func read() -> [String: String] {
         // O_NOFOLLOW: a link planted at our path is never followed.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
@@ -43,6 +47,7 @@ public struct StateFile: Sendable {
         return values
     }
 
+    /// Replaces the record atomically (temporary file, fsync, rename).
     public func write(_ values: [String: String]) throws(HostError) {
         try Self.makeDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
         let text = values.keys.sorted().map { "\($0)=\(values[$0]!)\n" }.joined()
@@ -68,12 +73,14 @@ public struct StateFile: Sendable {
         }
     }
 
+    /// Read, change, write; an empty record removes the file.
     public func update(_ change: (inout [String: String]) -> Void) throws(HostError) {
         var values = read()
         change(&values)
         if values.isEmpty { remove() } else { try write(values) }
     }
 
+    /// Removes the record; none is fine.
     public func remove() { unlink(path) }
 
     static func makeDirectory(_ path: String) throws(HostError) {

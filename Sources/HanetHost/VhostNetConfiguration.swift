@@ -7,16 +7,23 @@ import HanetFirewall
 /// guard is a process of its own, started by the agent or by an explicit
 /// `GuestIsolation.startGuard()`, never by a library call behind its back.
 public struct VhostNetConfiguration: Equatable, Sendable {
+    /// Bridges, guest port patterns and exempt ports.
     public var policy: GuestBlockPolicy
+    /// nftables where nf_tables exists, else legacy iptables, unless pinned.
     public var backend: GuestBlockBackendChoice = .auto
     /// Announcement rounds per guest MAC after unblock (0 = none).
     public var announce: Int = 3
+    /// Between announcement rounds.
     public var announceIntervalMilliseconds: Int = 100
 
+    /// The agent's defaults: backend auto, 3 announcement rounds 100 ms apart.
     public init(policy: GuestBlockPolicy) { self.policy = policy }
 
+    /// Xen's vifD.N, QEMU's tapN and libvirt's vnetN.
     public static let defaultGuestPorts = "vif* tap* vnet*"
+    /// Allowed `announce` values.
     public static let announceRounds = 0...100
+    /// Allowed `announceIntervalMilliseconds` values.
     public static let announceIntervals = 10...5000
 
     /// A policy that blocks nothing, or announcements that would hold a

@@ -5,18 +5,15 @@
 # their module names and that the host logic works without the OCF runtime.
 # Ends with "N passed, N failed".
 set -uo pipefail
+HANET_PROG=example HANET_PLAIN=1
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"   # check, summary
 cd "$(dirname "$0")/../.."
 EXAMPLE=examples/guest-pair
 NS=hanet-example-$$
-PASS=0 FAIL=0
 cleanup() { ip netns del "$NS" 2>/dev/null || true; }
 trap cleanup EXIT
-check() { # description, command...
-  local what=$1; shift
-  if out=$("$@" 2>&1); then PASS=$((PASS + 1)); echo "ok   $what"
-  else FAIL=$((FAIL + 1)); echo "FAIL $what"; echo "$out" | tail -15 | sed 's/^/     /'; fi
-}
-finish() { echo "$PASS passed, $FAIL failed"; exit $((FAIL > 0)); }
+finish() { summary; exit $((FAILED > 0)); }
 
 check "the example package builds against hanet by path" swift build --package-path "$EXAMPLE"
 BIN=$EXAMPLE/.build/debug/guest-pair
