@@ -10,8 +10,9 @@ import HanetHost
 ///
 /// The rules: 6 (configured) only for a configuration no node could use;
 /// 5 (not installed) when this node lacks an interface, a driver or a
-/// kernel feature; 4 (perm) when we lack a privilege; 1 (generic,
-/// recoverable in place) for everything else. A kernel error is never 6:
+/// kernel feature; 2 (args) when this node's interfaces contradict the
+/// configuration; 4 (perm) when we lack a privilege or a file is not safe to
+/// trust; 1 (generic, recoverable in place) for everything else. A kernel error is never 6:
 /// it is this node's problem, and 6 would stop the resource on every node.
 extension OCFExitCode {
     /// The errno rule shared by every kernel-facing error type.
@@ -35,7 +36,11 @@ extension HostError: OCFErrorConvertible {
         switch kind {
         case .missingInterface, .backendUnavailable: return .errInstalled
         case .permission: return .errPerm
-        case .wrongKind, .alreadyEnslaved, .vanished, .notConverged: return .errGeneric
+        // This node's interfaces contradict the configuration (the uplink is
+        // a port of another bridge): the node must not run the resource, the
+        // others may. OCF_ERR_ARGS bans it here only; retrying cannot help.
+        case .wrongKind, .alreadyEnslaved: return .errArgs
+        case .vanished, .notConverged: return .errGeneric
         case .stateFile: return .forKernelError(errno)
         }
     }

@@ -47,7 +47,7 @@ public final class BondSetup: HostResource {
             }
             let enslaved = all.filter { $0.masterIndex == existing.index }
             if let mode = bond.mode, mode != c.mode, !enslaved.isEmpty {
-                throw HostError(.notConverged, object: c.bond.value, "bond \(c.bond) runs mode \(mode) with slaves \(enslaved.map(\.name.value).joined(separator: " ")); the mode can only be changed on a bond without slaves")
+                throw HostError(.wrongKind, object: c.bond.value, "bond \(c.bond) runs mode \(mode) with slaves \(enslaved.map(\.name.value).joined(separator: " ")); the mode can only be changed on a bond without slaves")
             }
         }
         for slave in c.slaves {
@@ -173,7 +173,7 @@ public final class BondSetup: HostResource {
 
     /// Releases a slave and restores the up/down state it had before.
     private func release(_ slave: InterfaceName) {
-        let record = state.read()
+        let record = (try? state.read()) ?? [:]
         if let link = try? links.link(named: slave), link.masterIndex != nil {
             try? links.setMaster(slave, master: nil)
         }
@@ -191,7 +191,7 @@ public final class BondSetup: HostResource {
     @discardableResult
     public func stop() throws -> [String] {
         var done: [String] = []
-        let record = state.read()
+        let record = try state.read()
         for key in record.keys.sorted() where key.hasPrefix("vlan.") {
             let name = String(key.dropFirst(5))
             if let vlan = try? InterfaceName(validating: name), try links.ensureAbsent(vlan) {
@@ -235,7 +235,7 @@ public final class BondSetup: HostResource {
         guard let bond = link.kind?.bond else {
             return .failed("\(c.bond) is a \(link.kind?.kernelName ?? "plain") interface, not a bond")
         }
-        let record = state.read()
+        let record = try state.read()
         if record["created"] != "1" && record["started"] != "1" {
             return .stopped("bond \(c.bond) exists but was not started by this resource")
         }

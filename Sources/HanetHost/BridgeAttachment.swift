@@ -168,7 +168,7 @@ public final class BridgeAttachment: HostResource {
     @discardableResult
     public func stop() throws -> [String] {
         var done: [String] = []
-        let record = state.read()
+        let record = try state.read()
         let all = try links.list()
         let bridge = all.first { $0.name == configuration.bridge && $0.kind?.kernelName == "bridge" }
         if let attachedName = record["attached"], let uplinkName = try? InterfaceName(validating: attachedName) {
@@ -220,7 +220,7 @@ public final class BridgeAttachment: HostResource {
             if checkLevel >= 10 && !uplink.hasCarrier {
                 return .failed("uplink \(uplinkName) has no carrier")
             }
-        } else if state.read()["started"] != "1" {
+        } else if try state.read()["started"] != "1" {
             return .stopped("bridge \(c.bridge) exists but was not started by this resource")
         }
         guard bridge.isUp else { return .failed("bridge \(c.bridge) is down") }

@@ -30,7 +30,9 @@ public struct GuardProcess {
     /// never returns; it must exit when a connection arrives.
     public func start(_ body: @escaping (_ stopSocket: Int32) -> Never) -> Int32? {
         _ = stop() // at most one guard per policy and namespace
-        try? StateFile.makeDirectory(String(pidFile[..<(pidFile.lastIndex(of: "/") ?? pidFile.startIndex)]))
+        // The pid file is for administrators only: without a safe directory
+        // the guard runs without one (it is found through its socket).
+        let pidDirectoryUsable = (try? StateDirectory.prepare(String(pidFile[..<(pidFile.lastIndex(of: "/") ?? pidFile.startIndex)]))) != nil
         var ready: [Int32] = [0, 0]
         guard pipe(&ready) == 0 else { return nil }
         let first = fork()
@@ -43,7 +45,9 @@ public struct GuardProcess {
             guard let listener = listen() else { _exit(0) } // another guard holds the name
             detach(keeping: [ready[1], listener])
             let record = "\(getpid())\n"
-            let fd = open(pidFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            // Created afresh, exclusively, never through a planted link.
+            unlink(pidFile)
+            let fd = pidDirectoryUsable ? open(pidFile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) : -1
             if fd >= 0 {
                 _ = record.withCString { write(fd, $0, strlen($0)) }
                 close(fd)

@@ -18,7 +18,7 @@ public struct GuestMACRegistry {
     /// MAC -> port name it was last seen on.
     public func load() -> [MACAddress: String] {
         var result: [MACAddress: String] = [:]
-        for (key, port) in file.read() {
+        for (key, port) in (try? file.read()) ?? [:] {
             if let mac = try? MACAddress(parsing: key) { result[mac] = port }
         }
         return result

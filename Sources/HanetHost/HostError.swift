@@ -52,7 +52,7 @@ public struct HostError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A state file operation that failed with `errno`; EACCES/EPERM are a
     /// permission problem, anything else (ENOSPC, EROFS) a state-file one.
     static func stateFile(_ path: String, errno code: Int32, doing what: String) -> HostError {
-        HostError(code == EACCES || code == EPERM ? .permission : .stateFile, object: path, errno: code,
+        HostError(code == EACCES || code == EPERM || code == ELOOP ? .permission : .stateFile, object: path, errno: code,
                   "cannot \(what) state file \(path): \(String(cString: strerror(code)))")
     }
 }

@@ -20,20 +20,40 @@ public struct StateFile: Sendable {
         path = directory + "/" + safe + ".state"
     }
 
-    /// The record, or an empty one when there is none (or it cannot be read).
-    public func read() -> [String: String] {
+    /// The record; an empty one when there is none. Throws when the
+    /// directory or the file could have been written by another user (see
+    /// `StateDirectory`), or when the path is a symbolic link.
+    public func read() throws(HostError) -> [String: String] {
+        try StateDirectory.verify(directory)
         // O_NOFOLLOW: a link planted at our path is never followed.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return [:] }
+        guard fd >= 0 else {
+            if errno == ENOENT { return [:] }
+            throw HostError.stateFile(path, errno: errno, doing: errno == ELOOP ? "follow a link planted as" : "read")
+        }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw HostError.stateFile(path, errno: errno, doing: "check") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw HostError(.permission, object: path, errno: EPERM, "state file \(path) is not a regular file; refusing it")
+        }
+        if let problem = StateDirectory.problem(info, path: path, sticky: false) {
+            throw HostError(.permission, object: path, errno: EPERM, "state file \(path) is not safe: \(problem)")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             bytes += chunk[0..<n]
         }
-        // Bytes, not Characters: the guest MAC registry has a line per guest.
+        return Self.parse(bytes)
+    }
+
+    /// `key=value` lines as bytes, not Characters (the guest MAC registry
+    /// has a line per guest); lines without `=` are skipped, a later key wins.
+    public static func parse(_ bytes: [UInt8]) -> [String: String] {
         var values: [String: String] = [:]
         var lineStart = 0
         while lineStart < bytes.count {
@@ -47,9 +67,12 @@ public struct StateFile: Sendable {
         return values
     }
 
+    /// The directory the record lives in.
+    public var directory: String { String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) }
+
     /// Replaces the record atomically (temporary file, fsync, rename).
     public func write(_ values: [String: String]) throws(HostError) {
-        try Self.makeDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
+        try StateDirectory.prepare(directory)
         let text = values.keys.sorted().map { "\($0)=\(values[$0]!)\n" }.joined()
         let temp = path + ".tmp\(getpid())"
         // Created exclusively and never through a link: a leftover of a
@@ -75,21 +98,11 @@ public struct StateFile: Sendable {
 
     /// Read, change, write; an empty record removes the file.
     public func update(_ change: (inout [String: String]) -> Void) throws(HostError) {
-        var values = read()
+        var values = try read()
         change(&values)
         if values.isEmpty { remove() } else { try write(values) }
     }
 
     /// Removes the record; none is fine.
     public func remove() { unlink(path) }
-
-    static func makeDirectory(_ path: String) throws(HostError) {
-        guard !path.isEmpty else { return }
-        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
-        if errno == ENOENT {
-            try makeDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
-            if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
-        }
-        throw HostError.stateFile(path, errno: errno, doing: "create the directory of a")
-    }
 }

@@ -1,7 +1,8 @@
 /// A Linux network interface name, validated the way the kernel does.
 ///
 /// The kernel accepts 1-15 bytes (IFNAMSIZ - 1) without `/`, `:`, whitespace
-/// or NUL (`dev_valid_name`, plus `:` which alias syntax reserves). Checking
+/// or NUL (`dev_valid_name`, plus `:` which alias syntax reserves); we also
+/// refuse control bytes, which would reach logs and terminals. Checking
 /// here turns a typo in a Pacemaker parameter into a clear configuration
 /// error instead of an EINVAL from deep inside a start.
 public struct InterfaceName: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
@@ -12,6 +13,9 @@ public struct InterfaceName: Hashable, Comparable, Sendable, CustomStringConvert
         case tooLong(String, bytes: Int)
         case forbiddenCharacter(String, Character)
         case reserved(String)
+        /// A control byte: the kernel would accept it, but the name ends up
+        /// in logs and terminals, where it could forge or hide text.
+        case controlCharacter(String, UInt8)
 
         public var description: String {
             switch self {
@@ -21,6 +25,10 @@ public struct InterfaceName: Hashable, Comparable, Sendable, CustomStringConvert
                 let shown = char.isWhitespace || char == "\0" ? "whitespace or NUL" : "'\(char)'"
                 return "interface name '\(name.filter { !$0.isNewline })' contains \(shown)"
             case .reserved(let name): return "interface name '\(name)' is reserved"
+            case .controlCharacter(let name, let byte):
+                let shown = String(name.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })
+                let hex = String(byte, radix: 16)
+                return "interface name '\(shown)' contains the control byte 0x\(hex.count == 1 ? "0" + hex : hex)"
             }
         }
     }
@@ -32,6 +40,9 @@ public struct InterfaceName: Hashable, Comparable, Sendable, CustomStringConvert
         guard name != "." && name != ".." else { throw .reserved(name) }
         for char in name where char == "/" || char == ":" || char == "\0" || char.isWhitespace {
             throw .forbiddenCharacter(name, char)
+        }
+        for byte in name.utf8 where byte < 0x20 || byte == 0x7f {
+            throw .controlCharacter(name, byte)
         }
         value = name
     }

@@ -60,13 +60,16 @@ public struct LSBConfig: Hashable, Sendable {
     }
 
     /// Reads and parses the agent's file. A missing file yields nil (the
-    /// caller decides whether parameters were required); other problems
-    /// throw with file and line.
+    /// caller decides whether parameters were required); a file another
+    /// user could have written is refused (the agent runs as root and acts
+    /// on it); other problems throw with file and line.
     public static func load(agent: String, environment: [String: String]) throws(AgentFailure) -> LSBConfig? {
         let path = path(agent: agent, environment: environment)
-        switch POSIX.readFile(path) {
+        switch POSIX.readFile(path, trusted: true) {
         case .missing:
             return nil
+        case .untrusted(let problem):
+            throw AgentFailure(.errPerm, "refusing \(path): \(problem)")
         case .failed(let code):
             let reason = "cannot read \(path): \(POSIX.errorString(code))"
             throw AgentFailure(code == EACCES ? .errPerm : .errConfigured, reason)

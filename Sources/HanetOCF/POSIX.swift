@@ -33,15 +33,31 @@ enum POSIX {
         case contents(String)
         case missing
         case failed(errno: Int32)
+        /// Another user could have written it: why, and the fix.
+        case untrusted(String)
     }
 
     /// Reads a small text file whole; a missing file is not an error for the
-    /// callers (an absent LSB config is legitimate).
-    static func readFile(_ path: String) -> ReadResult {
+    /// callers (an absent LSB config is legitimate). With `trusted`, a file
+    /// that another user could have written (owned by someone else, writable
+    /// by group or others, or in a directory they can write) is refused, as
+    /// sshd's StrictModes refuses such files: root acts on what it says.
+    static func readFile(_ path: String, trusted: Bool = false) -> ReadResult {
         var fd: Int32
         repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
         if fd < 0 { return errno == ENOENT ? .missing : .failed(errno: errno) }
         defer { close(fd) }
+        if trusted {
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { return .failed(errno: errno) }
+            if let problem = untrustedReason(info, path: path) { return .untrusted(problem) }
+            let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+            var parent = stat()
+            if stat(directory.isEmpty ? "/" : directory, &parent) == 0,
+               let problem = untrustedReason(parent, path: directory.isEmpty ? "/" : directory, stickyAllowed: true) {
+                return .untrusted(problem)
+            }
+        }
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -54,6 +70,22 @@ enum POSIX {
             data.append(contentsOf: chunk[0..<count])
         }
         return .contents(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Why a file (or directory) with `info` could have been written by
+    /// another user, or nil: owned by root or by us, and not writable by
+    /// group or others (a sticky directory such as /tmp excepted).
+    static func untrustedReason(_ info: stat, path: String, stickyAllowed: Bool = false) -> String? {
+        let me = geteuid()
+        if info.st_uid != 0 && info.st_uid != me {
+            return "\(path) belongs to uid \(info.st_uid), not root (chown root \(path))"
+        }
+        let mode = info.st_mode & 0o7777
+        if mode & 0o022 != 0 && !(stickyAllowed && mode & 0o1000 != 0) {
+            let octal = String(mode, radix: 8)
+            return "\(path) is writable by group or others (mode \(String(repeating: "0", count: max(0, 4 - octal.count)) + octal); chmod go-w \(path))"
+        }
+        return nil
     }
 
     static func errorString(_ code: Int32) -> String {

@@ -34,8 +34,8 @@ final class LibraryErrorMappingTests: XCTestCase {
         let cases: [(any Error, OCFExitCode, String)] = [
             // HanetHost
             (HostError(.missingInterface, object: "eth9", "uplink eth9 does not exist on this node"), .errInstalled, "uplink eth9 does not exist on this node"),
-            (HostError(.wrongKind, object: "xenbr1", "xenbr1 exists but is a bond interface, not a bridge"), .errGeneric, "xenbr1 exists but is a bond interface, not a bridge"),
-            (HostError(.alreadyEnslaved, object: "bond0", "uplink bond0 is already a port of bridge br9, not of xenbr1"), .errGeneric, "uplink bond0 is already a port of bridge br9, not of xenbr1"),
+            (HostError(.wrongKind, object: "xenbr1", "xenbr1 exists but is a bond interface, not a bridge"), .errArgs, "xenbr1 exists but is a bond interface, not a bridge"),
+            (HostError(.alreadyEnslaved, object: "bond0", "uplink bond0 is already a port of bridge br9, not of xenbr1"), .errArgs, "uplink bond0 is already a port of bridge br9, not of xenbr1"),
             (HostError(.vanished, object: "bond0", "bond bond0 vanished during start"), .errGeneric, "bond bond0 vanished during start"),
             (HostError(.notConverged, object: "xenbr1", "start did not reach the configured state"), .errGeneric, "start did not reach the configured state"),
             (HostError(.backendUnavailable, object: "auto", "auto: neither nf_tables nor legacy iptables"), .errInstalled, "auto: neither nf_tables nor legacy iptables"),

@@ -10,6 +10,13 @@ final class ModelTests: XCTestCase {
         for bad in ["a/b", "a b", "eth0:1", "a\tb", "a\0b", ".", ".."] {
             XCTAssertThrowsError(try InterfaceName(validating: bad), bad)
         }
+        // Control bytes reach logs and terminals: refused, and not echoed raw.
+        XCTAssertThrowsError(try InterfaceName(validating: "eth\u{1b}[2J")) { error in
+            XCTAssertEqual(error as? InterfaceName.Invalid, .controlCharacter("eth\u{1b}[2J", 0x1b))
+            XCTAssertEqual("\(error)", "interface name 'eth?[2J' contains the control byte 0x1b")
+        }
+        XCTAssertThrowsError(try InterfaceName(validating: "a\u{7f}"))
+        XCTAssertThrowsError(try InterfaceName(validating: "a\u{07}b"))
         // Multi-byte characters count in bytes, as the kernel counts them.
         XCTAssertThrowsError(try InterfaceName(validating: "ééééééééé"))
     }

@@ -84,6 +84,23 @@ final class LSBModeRunnerTests: XCTestCase {
         XCTAssertEqual(result.exitReasons, ["eth9 absent"])
     }
 
+    /// The agent runs as root and acts on the file: one another user could
+    /// have written is refused with the fix, as sshd's StrictModes does.
+    func testConfigWritableByOthersIsRefused() throws {
+        let env = try environment("name=br0\n")
+        let path = env["HANET_CONFIG"]!
+        XCTAssertEqual(chmod(path, 0o666), 0)
+        let result = invoke(["start"], environment: env)
+        XCTAssertEqual(result.code, 4, "LSB: insufficient privilege")
+        XCTAssertEqual(result.exitReasons, ["refusing \(path): \(path) is writable by group or others (mode 0666; chmod go-w \(path))"])
+        XCTAssertTrue(result.calls.isEmpty, "nothing started")
+        XCTAssertEqual(chmod(path, 0o644), 0)
+        XCTAssertEqual(chmod(directory.path, 0o777), 0)
+        XCTAssertEqual(invoke(["start"], environment: env).exitReasons.first?.contains("\(directory.path) is writable by group or others"), true)
+        XCTAssertEqual(chmod(directory.path, 0o755), 0)
+        XCTAssertEqual(invoke(["start"], environment: env).code, 0)
+    }
+
     func testStatusRunning() throws {
         let result = invoke(["status"], environment: try environment("name=br0\n"))
         XCTAssertEqual(result.code, 0)

@@ -130,7 +130,7 @@ final class BondAgentVMTests: XCTestCase {
         try ns.sh("ip link add bond0.10 type veth peer name x0")
         p["vlans"] = "10"
         let start = agent.run("start", p)
-        XCTAssertEqual(start.status, 1, "\(start)")
+        XCTAssertEqual(start.status, 2, "\(start)")
         XCTAssertEqual(start.exitReason, "bond0.10 exists but is not VLAN 10 on bond0")
         XCTAssertNil(try links.link(named: "bond0"), "bond rolled back")
         XCTAssertNil(try links.link(named: "e1")?.masterIndex)
@@ -141,7 +141,7 @@ final class BondAgentVMTests: XCTestCase {
     func testAdoptedBondIsLeftInPlaceAndModeRuleReported() throws {
         try ns.sh("ip link add bond0 type bond mode balance-rr; ip link set e1 down; ip link set e1 master bond0")
         let validate = agent.run("validate-all", params)
-        XCTAssertEqual(validate.status, 1, "\(validate)")
+        XCTAssertEqual(validate.status, 2, "\(validate)")
         XCTAssertTrue(validate.exitReason?.contains("the mode can only be changed on a bond without slaves") == true, "\(validate)")
         try ns.sh("ip link set e1 nomaster")
         XCTAssertEqual(agent.run("start", params).status, 0)
