@@ -72,7 +72,7 @@ man: build
 ## swift-docc-plugin is a dependency only while HANET_DOCS is set (Package.swift),
 ## in its own scratch folder; the Package.resolved it writes is put back afterwards,
 ## so plain builds never resolve or check it out.
-DOCS_TARGETS ?= HanetNetlink HanetLinks HanetFirewall HanetHost HanetOCF HanetAgents HanetTesting
+DOCS_TARGETS ?= HanetSystem HanetNetlink HanetLinks HanetFirewall HanetHost HanetOCF HanetAgents HanetTesting
 DOCS_OUT ?= out/docs
 DOCS_BASE_PATH ?=
 DOCC_FLAGS ?=

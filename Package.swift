@@ -13,6 +13,7 @@ import PackageDescription
 let package = Package(
     name: "hanet",
     products: [
+        .library(name: "HanetSystem", targets: ["HanetSystem"]),
         .library(name: "HanetNetlink", targets: ["HanetNetlink"]),
         .library(name: "HanetLinks", targets: ["HanetLinks"]),
         .library(name: "HanetFirewall", targets: ["HanetFirewall"]),
@@ -40,11 +41,13 @@ let package = Package(
             providers: [.apt(["libiptc-dev"])]
         ),
         .systemLibrary(name: "CSyslog"),
+        // What root may trust on the file system (StrictModes rules).
+        .target(name: "HanetSystem"),
         .target(name: "HanetNetlink", dependencies: ["CLinuxNet"]),
         .target(name: "HanetLinks", dependencies: ["HanetNetlink", "CLinuxNet"]),
         .target(name: "HanetFirewall", dependencies: ["HanetNetlink", "HanetLinks", "CLinuxNet", "CIPTC"]),
-        .target(name: "HanetHost", dependencies: ["HanetNetlink", "HanetLinks", "HanetFirewall"]),
-        .target(name: "HanetOCF", dependencies: ["CSyslog"]),
+        .target(name: "HanetHost", dependencies: ["HanetSystem", "HanetNetlink", "HanetLinks", "HanetFirewall"]),
+        .target(name: "HanetOCF", dependencies: ["CSyslog", "HanetSystem"]),
         .target(name: "HanetAgents", dependencies: ["HanetOCF", "HanetHost", "HanetLinks", "HanetFirewall", "HanetNetlink"]),
         .target(name: "HanetTesting", dependencies: ["HanetNetlink"]),
         .executableTarget(name: "hanet-agent", dependencies: ["HanetAgents"]),

@@ -1,14 +1,13 @@
 import Glibc
+import HanetSystem
 
 /// The directory that holds ownership records, checked before it is trusted.
 ///
 /// A record says what stop may delete. Whoever can write the directory can
 /// plant or swap records (and so make stop delete a link that is not ours),
 /// or a link that redirects our writes. So, as sshd's StrictModes does, the
-/// directory and every directory above it must belong to root (or to the
-/// user running the library) and must not be writable by group or others;
-/// an ancestor with the sticky bit (`/tmp`) is allowed, since others cannot
-/// rename or remove what is not theirs there.
+/// directory and every directory above it must pass `FileTrust` (an
+/// ancestor with the sticky bit, such as `/tmp`, is allowed).
 public enum StateDirectory {
     /// Creates `path` (and missing parents, mode 0755) if needed, then checks it.
     public static func prepare(_ path: String) throws(HostError) {
@@ -32,7 +31,7 @@ public enum StateDirectory {
         while true {
             var info = stat()
             guard stat(current, &info) == 0 else { throw HostError.stateFile(current, errno: errno, doing: "check the directory of a") }
-            if let problem = problem(info, path: current, sticky: !isTarget) {
+            if let problem = FileTrust.problem(info, path: current, stickyAllowed: !isTarget) {
                 throw HostError(.permission, object: current, errno: EPERM,
                                 "state directory \(full) is not safe: \(problem); refusing to trust records there")
             }
@@ -41,21 +40,6 @@ public enum StateDirectory {
             current = parent.isEmpty ? "/" : String(parent)
             isTarget = false
         }
-    }
-
-    /// Why a file or directory with `info` cannot be trusted, or nil.
-    /// `sticky`: a world-writable directory with the sticky bit is allowed.
-    static func problem(_ info: stat, path: String, sticky: Bool) -> String? {
-        let me = geteuid()
-        if info.st_uid != 0 && info.st_uid != me {
-            return "\(path) belongs to uid \(info.st_uid), not root; chown root \(path)"
-        }
-        let mode = info.st_mode & 0o7777
-        if mode & 0o022 != 0 && !(sticky && mode & 0o1000 != 0) {
-            let octal = String(mode, radix: 8)
-            return "\(path) is writable by group or others (mode \(String(repeating: "0", count: max(0, 4 - octal.count)) + octal)); chmod go-w \(path)"
-        }
-        return nil
     }
 
     private static func create(_ path: String) throws(HostError) {

@@ -1,4 +1,5 @@
 import Glibc
+import HanetSystem
 
 /// A small `key=value` record under HA_RSCTMP (default /run/resource-agents).
 ///
@@ -37,7 +38,7 @@ public struct StateFile: Sendable {
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw HostError(.permission, object: path, errno: EPERM, "state file \(path) is not a regular file; refusing it")
         }
-        if let problem = StateDirectory.problem(info, path: path, sticky: false) {
+        if let problem = FileTrust.problem(info, path: path) {
             throw HostError(.permission, object: path, errno: EPERM, "state file \(path) is not safe: \(problem)")
         }
         var bytes: [UInt8] = []

@@ -1,4 +1,5 @@
 import Glibc
+import HanetSystem
 import CSyslog
 
 /// The handful of system calls the runtime needs, wrapped once: Foundation
@@ -50,11 +51,11 @@ enum POSIX {
         if trusted {
             var info = stat()
             guard fstat(fd, &info) == 0 else { return .failed(errno: errno) }
-            if let problem = untrustedReason(info, path: path) { return .untrusted(problem) }
+            if let problem = FileTrust.problem(info, path: path) { return .untrusted(problem) }
             let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
             var parent = stat()
             if stat(directory.isEmpty ? "/" : directory, &parent) == 0,
-               let problem = untrustedReason(parent, path: directory.isEmpty ? "/" : directory, stickyAllowed: true) {
+               let problem = FileTrust.problem(parent, path: directory.isEmpty ? "/" : directory, stickyAllowed: true) {
                 return .untrusted(problem)
             }
         }
@@ -70,22 +71,6 @@ enum POSIX {
             data.append(contentsOf: chunk[0..<count])
         }
         return .contents(String(decoding: data, as: UTF8.self))
-    }
-
-    /// Why a file (or directory) with `info` could have been written by
-    /// another user, or nil: owned by root or by us, and not writable by
-    /// group or others (a sticky directory such as /tmp excepted).
-    static func untrustedReason(_ info: stat, path: String, stickyAllowed: Bool = false) -> String? {
-        let me = geteuid()
-        if info.st_uid != 0 && info.st_uid != me {
-            return "\(path) belongs to uid \(info.st_uid), not root (chown root \(path))"
-        }
-        let mode = info.st_mode & 0o7777
-        if mode & 0o022 != 0 && !(stickyAllowed && mode & 0o1000 != 0) {
-            let octal = String(mode, radix: 8)
-            return "\(path) is writable by group or others (mode \(String(repeating: "0", count: max(0, 4 - octal.count)) + octal); chmod go-w \(path))"
-        }
-        return nil
     }
 
     static func errorString(_ code: Int32) -> String {

@@ -67,7 +67,7 @@ final class StateFileSafetyTests: XCTestCase {
         XCTAssertThrowsError(try file.write(["created": "1"])) { error in
             let error = error as? HostError
             XCTAssertEqual(error?.kind, .permission)
-            XCTAssertTrue(error?.reason.contains("writable by group or others (mode 0757); chmod go-w \(self.directory!)") == true, "\(String(describing: error))")
+            XCTAssertTrue(error?.reason.contains("writable by group or others (mode 0757; chmod go-w \(self.directory!))") == true, "\(String(describing: error))")
         }
         XCTAssertEqual(access(file.path, F_OK), -1, "nothing written")
     }

@@ -48,7 +48,7 @@ final class StateFileSafetyNetnsTests: XCTestCase {
         XCTAssertEqual(chmod(agent.stateDirectory, 0o777), 0)
         let start = agent.run("start", params)
         XCTAssertEqual(start.status, 4, "\(start)")
-        XCTAssertTrue(start.exitReason?.contains("is writable by group or others (mode 0777); chmod go-w") == true, "\(start)")
+        XCTAssertTrue(start.exitReason?.contains("is writable by group or others (mode 0777; chmod go-w") == true, "\(start)")
         XCTAssertNil(try links.link(named: "xenbr1"))
         XCTAssertEqual(chmod(agent.stateDirectory, 0o1777), 0)
         XCTAssertEqual(agent.run("start", params).status, 4, "sticky is no excuse for the state directory itself")

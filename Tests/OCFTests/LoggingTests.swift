@@ -113,7 +113,7 @@ final class SourceHygieneTests: XCTestCase {
     func testNoLibraryModuleImportsFoundation() throws {
         let root = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for module in ["HanetNetlink", "HanetLinks", "HanetFirewall", "HanetHost", "HanetOCF", "HanetAgents", "hanet-agent"] {
+        for module in ["HanetSystem", "HanetNetlink", "HanetLinks", "HanetFirewall", "HanetHost", "HanetOCF", "HanetAgents", "hanet-agent"] {
             let sources = root.appendingPathComponent("Sources/" + module)
             let files = try FileManager.default.contentsOfDirectory(atPath: sources.path).filter { $0.hasSuffix(".swift") }
             XCTAssertFalse(files.isEmpty, module)
