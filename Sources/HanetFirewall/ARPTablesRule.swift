@@ -9,10 +9,14 @@ import CIPTC
 /// ARP sent to it. arp_tables has no match extensions, so unlike the
 /// iptables rules these cannot be scoped to one bridge.
 public struct ARPTablesRule: Hashable, Sendable, CustomStringConvertible {
+    /// `-i`: the bridge port the ARP frame came in on; nil matches any.
     public var inInterface: IPTablesRule.Interface?
+    /// `-o`: the bridge port it leaves by; nil matches any.
     public var outInterface: IPTablesRule.Interface?
+    /// `-j`: `DROP`, `RETURN`, or a jump to our chain.
     public var target: IPTablesRule.Target
 
+    /// A rule as `arptables -A CHAIN [-i IN] [-o OUT] -j TARGET` would add it.
     public init(inInterface: IPTablesRule.Interface? = nil, outInterface: IPTablesRule.Interface? = nil,
                 target: IPTablesRule.Target) {
         self.inInterface = inInterface

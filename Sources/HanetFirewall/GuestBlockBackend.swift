@@ -38,6 +38,8 @@ public protocol GuestBlockBackend: AnyObject {
 }
 
 extension GuestBlockBackend {
+    /// Default: no problems known.
     public func problems(for policy: GuestBlockPolicy) -> [GuestBlockProblem] { [] }
+    /// Default: no change events; callers poll `inspect`.
     public func changeFeed(for policy: GuestBlockPolicy) -> (any GuestBlockChangeFeed)? { nil }
 }

@@ -6,13 +6,21 @@ import HanetNetlink
 /// libiptc creates it (after which iptables-nft warns on every call), so
 /// legacy use is detected from /proc, and nf_tables from a read-only query.
 public enum GuestBlockBackendChoice: String, CaseIterable, Sendable {
+    /// The `backend` parameter's values. `auto` takes nf_tables when the
+    /// kernel has it, else iptables-legacy when legacy tables are already in
+    /// use; `nftables` and `iptables` force one.
     case auto, nftables, iptables
 
+    /// The backend chosen, and why.
     public struct Selection {
+        /// Ready to use: the nftables backend reuses the socket the probe opened.
         public let backend: GuestBlockBackend
+        /// One line for the log: `auto: nf_tables is available (...)`.
         public let reason: String
     }
 
+    /// No backend can work here (or the one asked for cannot); the
+    /// description says which and why.
     public struct Unavailable: Error, CustomStringConvertible {
         public let description: String
     }

@@ -12,6 +12,8 @@ public enum GuestBlockChange: Equatable, Sendable {
 /// Changes made by the reading process itself are left out, so a guard
 /// that restores the block does not wake itself up.
 public protocol GuestBlockChangeFeed: AnyObject {
+    /// Readable (for poll(2)) when `next` may have something; lets one loop
+    /// wait on the feed and on other descriptors.
     var fileDescriptor: Int32 { get }
     /// The next outside change, or nil after `timeoutMilliseconds` (-1: wait).
     func next(timeoutMilliseconds: Int32) throws -> GuestBlockChange?

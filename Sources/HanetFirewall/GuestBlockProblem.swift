@@ -2,6 +2,7 @@
 /// iptables without br_netfilter), with the fix. `GuestBlockBackend.problems`
 /// returns these as values; the caller decides whether one is fatal.
 public struct GuestBlockProblem: Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong, for callers that treat some problems as fatal.
     public enum Kind: Hashable, Sendable {
         /// /proc/sys/net/bridge is absent: br_netfilter is not loaded.
         case bridgeNetfilterMissing
@@ -13,10 +14,12 @@ public struct GuestBlockProblem: Hashable, Sendable, CustomStringConvertible {
         case cannotCheck
     }
 
+    /// Which problem it is.
     public var kind: Kind
     /// One line: what is wrong, what it means, how to fix it.
     public var description: String
 
+    /// A problem of `kind`, explained to the administrator in `description`.
     public init(kind: Kind, description: String) {
         self.kind = kind
         self.description = description

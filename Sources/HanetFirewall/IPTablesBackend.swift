@@ -35,6 +35,7 @@ import HanetNetlink
 /// Sendable: it holds only settings. Calls from several threads serialise
 /// on the xtables lock like separate iptables processes do.
 public final class IPTablesBackend: GuestBlockBackend, Sendable {
+    /// Always `iptables`.
     public let name = "iptables"
     /// Where the tables are: the agent's own namespace normally.
     public let namespace: NetworkNamespace
@@ -47,6 +48,8 @@ public final class IPTablesBackend: GuestBlockBackend, Sendable {
     /// (a writer that ignores the lock); we read and edit again this often.
     static let attempts = 3
 
+    /// Settings only: libiptc is loaded, and the lock taken, by the first call.
+    /// A nil `lockPath` means `$XTABLES_LOCKFILE`, else /run/xtables.lock.
     public init(namespace: NetworkNamespace = .current, lockPath: String? = nil, lockTimeout: Duration = .seconds(10)) {
         self.namespace = namespace
         self.lockPath = lockPath ?? IPTablesLock.defaultPath
@@ -55,6 +58,13 @@ public final class IPTablesBackend: GuestBlockBackend, Sendable {
 
     // MARK: - GuestBlockBackend
 
+    /// Fills our chain and puts one jump to it at the top of FORWARD, in ip4,
+    /// ip6 and arp filter: one replace per table, none for a table that
+    /// already holds exactly the rendering. Creates a legacy table the
+    /// namespace does not have yet. Equivalent to, under the xtables lock
+    /// and as one commit per table, with ip6tables and arptables alike:
+    /// `iptables -N HANET-<tag>`, `iptables -A HANET-<tag> ...` per rule,
+    /// `iptables -I FORWARD 1 -j HANET-<tag>`.
     public func block(_ policy: GuestBlockPolicy) throws {
         let ruleset = try IPTablesRuleset(policy)
         try locked {
@@ -64,6 +74,11 @@ public final class IPTablesBackend: GuestBlockBackend, Sendable {
         }
     }
 
+    /// Removes our FORWARD jumps and our chain from each table that exists
+    /// (none is created), one replace per table. Throws `EBUSY` when a rule
+    /// outside FORWARD still jumps to the chain. Equivalent to, with
+    /// ip6tables and arptables alike: `iptables -D FORWARD -j HANET-<tag>`,
+    /// `iptables -F HANET-<tag>`, `iptables -X HANET-<tag>`.
     public func unblock(_ policy: GuestBlockPolicy) throws {
         let ruleset = try IPTablesRuleset(policy)
         try locked {
@@ -73,6 +88,11 @@ public final class IPTablesBackend: GuestBlockBackend, Sendable {
         }
     }
 
+    /// Reads the three tables (only those that exist) and compares them with
+    /// the rendering: `blocked` when all hold it exactly, `unblocked` when
+    /// none holds any of it, otherwise `incomplete` with what differs per
+    /// table. Like comparing `iptables -S`, `ip6tables -S` and `arptables -S`
+    /// with `IPTablesRuleset.script`.
     public func inspect(_ policy: GuestBlockPolicy) throws -> GuestBlockState {
         let ruleset = try IPTablesRuleset(policy)
         let states: [(String, TableState)] = try locked {

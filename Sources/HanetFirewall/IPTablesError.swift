@@ -21,6 +21,7 @@ public struct IPTablesError: Error, Equatable, Sendable, CustomStringConvertible
     /// libiptc's `iptc_strerror` text, or our own explanation.
     public var message: String?
 
+    /// A failure of `operation`, with as much context as the caller has.
     public init(operation: String, table: String? = nil, object: String? = nil, errno: Int32, message: String? = nil) {
         self.operation = operation
         self.table = table

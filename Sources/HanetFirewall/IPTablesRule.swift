@@ -11,14 +11,18 @@ public struct IPTablesRule: Hashable, Sendable, CustomStringConvertible {
     public struct Interface: Hashable, Sendable, CustomStringConvertible {
         /// The name, or the fixed part before `+`.
         public var stem: String
+        /// Matches every name that starts with `stem` (`vif+`), not just `stem`.
         public var isPrefix: Bool
 
+        /// From the parts: `stem` should be at most 15 bytes, as interface names are.
         public init(stem: String, isPrefix: Bool) {
             self.stem = stem
             self.isPrefix = isPrefix
         }
 
+        /// `vif*` becomes `vif+`; an exact name stays exact.
         public init(_ pattern: PortPattern) { self.init(stem: pattern.stem, isPrefix: pattern.isPrefix) }
+        /// Exactly this interface (`-i br0`).
         public init(_ name: InterfaceName) { self.init(stem: name.value, isPrefix: false) }
 
         /// `vif+` or `vif0.0`.
@@ -50,7 +54,9 @@ public struct IPTablesRule: Hashable, Sendable, CustomStringConvertible {
 
     /// What a matching packet does next.
     public enum Target: Hashable, Sendable, CustomStringConvertible {
+        /// `ACCEPT`: the packet leaves this chain and passes this table's hook.
         case accept
+        /// `DROP`: the packet is discarded.
         case drop
         /// Leave the current (user) chain: the packet goes on in FORWARD.
         case `return`
@@ -81,7 +87,9 @@ public struct IPTablesRule: Hashable, Sendable, CustomStringConvertible {
         public var description: String { label }
     }
 
+    /// `-i`: with br_netfilter, the bridge a bridged packet came in on; nil matches any.
     public var inInterface: Interface?
+    /// `-o`: the bridge it leaves by; nil matches any.
     public var outInterface: Interface?
     /// `-m physdev --physdev-in X`: the bridge port a bridged packet came in on.
     public var physdevIn: Interface?
@@ -89,8 +97,11 @@ public struct IPTablesRule: Hashable, Sendable, CustomStringConvertible {
     public var physdevOut: Interface?
     /// `--physdev-is-bridged`: bridged, not routed.
     public var physdevIsBridged: Bool
+    /// `-j`: what a matching packet does.
     public var target: Target
 
+    /// A rule as `iptables -A CHAIN [-i IN] [-o OUT] [-m physdev ...] -j TARGET`
+    /// would add it.
     public init(inInterface: Interface? = nil, outInterface: Interface? = nil,
                 physdevIn: Interface? = nil, physdevOut: Interface? = nil,
                 physdevIsBridged: Bool = false, target: Target) {

@@ -48,10 +48,13 @@ public struct IPTablesRuleset: Hashable, Sendable {
     /// iptables accepts chain names up to 28 bytes (XT_EXTENSION_MAXNAMELEN - 1).
     public static let maxChainNameLength = 28
 
+    /// `HANET-<ownerTag>`: the chain `policy` owns in every table.
     public static func chainName(for policy: GuestBlockPolicy) -> String {
         chainPrefix + policy.ownerTag
     }
 
+    /// Renders `policy`. Throws (`EINVAL`) when it names no bridge or no
+    /// guest pattern, and (`ENAMETOOLONG`) if the chain name would not fit.
     public init(_ policy: GuestBlockPolicy) throws(IPTablesError) {
         chain = Self.chainName(for: policy)
         guard chain.utf8.count <= Self.maxChainNameLength else {

@@ -20,7 +20,9 @@ import HanetNetlink
 ///   dump the kernel filters to our table) and compares them with the
 ///   rendering; an intact dormant table means unblocked.
 public final class NFTablesBackend: GuestBlockBackend {
+    /// Always `nftables`.
     public let name = "nftables"
+    /// The `NETLINK_NETFILTER` connection every request goes through.
     public let connection: NetlinkConnection
     /// What the last successful `block` installed; nil before one (or after `unblock`).
     public private(set) var lastBlock: NFTablesBlockResult?
@@ -34,6 +36,8 @@ public final class NFTablesBackend: GuestBlockBackend {
     /// Where `connection` was opened; change feeds are opened there too.
     public let namespace: NetworkNamespace
 
+    /// Uses an open netfilter connection; `namespace` must be the one it was
+    /// opened in, because change feeds open their own sockets there.
     public init(connection: NetlinkConnection, namespace: NetworkNamespace = .current, switchesDormantTables: Bool = true) {
         self.connection = connection
         self.namespace = namespace
@@ -64,6 +68,8 @@ public final class NFTablesBackend: GuestBlockBackend {
         (try? probe(namespace: namespace)) != nil
     }
 
+    /// `probe(connection:)` as a yes/no; the connection can then serve the
+    /// backend, so choosing costs no second socket.
     public static func isAvailable(connection: NetlinkConnection) -> Bool {
         (try? probe(connection: connection)) != nil
     }
@@ -81,6 +87,9 @@ public final class NFTablesBackend: GuestBlockBackend {
         try? NFTablesChangeFeed(table: Self.tableName(for: policy), namespace: namespace)
     }
 
+    /// `install` without its result. Equivalent to loading the
+    /// `NFTablesRuleset` rendering with `nft -f` as one transaction; an
+    /// intact table of ours is kept instead (and woken if dormant).
     public func block(_ policy: GuestBlockPolicy) throws {
         try install(policy)
     }
@@ -122,6 +131,11 @@ public final class NFTablesBackend: GuestBlockBackend {
         throw lastError ?? NetlinkError(operation: "NFT batch", object: Self.tableName(for: policy), errno: EOPNOTSUPP)
     }
 
+    /// Makes our intact table dormant, equivalent to:
+    /// `nft add table bridge hanet_<tag> { flags dormant; }`. A table that
+    /// differs from the rendering is deleted instead, equivalent to:
+    /// `nft delete table bridge hanet_<tag>`. No table is success. With
+    /// `switchesDormantTables` off, the table is always deleted.
     public func unblock(_ policy: GuestBlockPolicy) throws {
         let table = Self.tableName(for: policy)
         if switchesDormantTables, let (snapshot, ruleset) = try intact(policy) {
@@ -150,6 +164,10 @@ public final class NFTablesBackend: GuestBlockBackend {
         return nil
     }
 
+    /// `unblocked` when our table is absent or dormant; `blocked` when it
+    /// matches the rendering (either match kind); otherwise `incomplete`, with
+    /// the difference. Like comparing `nft list table bridge hanet_<tag>` with
+    /// the rendering.
     public func inspect(_ policy: GuestBlockPolicy) throws -> GuestBlockState {
         // A dormant table blocks nothing, whatever its chains hold (the next
         // block checks those itself): the unblocked host's monitor reads
@@ -177,6 +195,7 @@ public final class NFTablesBackend: GuestBlockBackend {
     /// (retried if a commit raced the reads).
     /// With `stoppingAtDormantTable`, a dormant table comes back without
     /// its chains and rules.
+    /// After three reads with mixed generations, the third is returned as it is.
     public func snapshot(of policy: GuestBlockPolicy, stoppingAtDormantTable: Bool = false) throws -> NFTablesSnapshot? {
         let table = Self.tableName(for: policy)
         var attempt = 0

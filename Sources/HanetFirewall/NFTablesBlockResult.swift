@@ -9,6 +9,7 @@ public struct NFTablesBlockResult: Equatable, Sendable, CustomStringConvertible 
     /// Bytes of the transaction (one datagram).
     public var bytes: Int
 
+    /// What `install` reports; `bytes` is 0 when nothing had to be sent.
     public init(table: String, match: NFTablesMatch, rules: Int, bytes: Int) {
         self.table = table
         self.match = match

@@ -6,16 +6,20 @@ import HanetNetlink
 /// are modelled (hook, priority, type, policy); counters, handles and use
 /// counts the kernel adds are ignored when comparing.
 public struct NFTablesChain: Equatable, Sendable, CustomStringConvertible {
+    /// Where a base chain is attached: hook number and priority.
     public struct Hook: Equatable, Sendable {
         /// NF_BR_PRE_ROUTING (0) or NF_BR_POST_ROUTING (4) for ours.
         public var number: UInt32
+        /// `NFTA_HOOK_PRIORITY`: lower runs first; ours is -300 (`NFTablesRuleset.priority`).
         public var priority: Int32
+        /// A hook by `NF_BR_*` number and priority.
         public init(number: UInt32, priority: Int32) {
             self.number = number
             self.priority = priority
         }
     }
 
+    /// `NFTA_CHAIN_NAME`; ours are `from_guests` and `to_guests`.
     public var name: String
     /// nil for a regular (non-base) chain.
     public var hook: Hook?
@@ -24,6 +28,8 @@ public struct NFTablesChain: Equatable, Sendable, CustomStringConvertible {
     /// Base-chain policy (NF_ACCEPT / NF_DROP); nil for a regular chain.
     public var policy: Int32?
 
+    /// A chain as rendered or read back; nil `hook`, `type` and `policy`
+    /// describe a regular chain.
     public init(name: String, hook: Hook?, type: String?, policy: Int32?) {
         self.name = name
         self.hook = hook

@@ -15,11 +15,15 @@ public final class NFTablesChangeMonitor {
         public var touchedTable: Bool
         /// What was done to it, e.g. "DELTABLE", "DELRULE x3".
         public var operations: [String]
+        /// `NFTA_GEN_PROC_PID`: the process that committed; nil if the kernel did not say.
         public var processID: UInt32?
+        /// `NFTA_GEN_PROC_NAME`: its command name (`nft`); nil if the kernel did not say.
         public var processName: String?
     }
 
+    /// What `next` returns.
     public enum Event: Equatable, Sendable {
+        /// A committed transaction, whether or not it touched our table (`touchedTable`).
         case transaction(Transaction)
         /// Notifications were lost (ENOBUFS): the state must be re-read.
         case overrun
@@ -30,6 +34,8 @@ public final class NFTablesChangeMonitor {
     private var pending = Transaction(touchedTable: false, operations: [])
     private var queued: [Event] = []
 
+    /// Joins `NFNLGRP_NFTABLES` in `namespace` and watches the bridge-family
+    /// table `table`. Equivalent to: `nft monitor`.
     public init(table: String, namespace: NetworkNamespace = .current) throws(NetlinkError) {
         self.table = table
         socket = try NetlinkSocket(bus: NetlinkConstants.netfilter, namespace: namespace)

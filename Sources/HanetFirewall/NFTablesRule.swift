@@ -2,9 +2,12 @@ import HanetNetlink
 
 /// One rule of one of our chains: its expressions, in order.
 public struct NFTablesRule: Equatable, Sendable, CustomStringConvertible {
+    /// `NFTA_RULE_CHAIN`: `from_guests` or `to_guests` for ours.
     public var chain: String
+    /// `NFTA_RULE_EXPRESSIONS`, in evaluation order.
     public var expressions: [NFTablesExpression]
 
+    /// A rule of `chain`, as rendered or read back.
     public init(chain: String, expressions: [NFTablesExpression]) {
         self.chain = chain
         self.expressions = expressions

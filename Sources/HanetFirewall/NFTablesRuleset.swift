@@ -33,19 +33,27 @@ import HanetLinks
 public struct NFTablesRuleset: Equatable, Sendable {
     /// Bumped whenever the rendering changes; recorded in the table comment.
     public static let version = 1
+    /// The prerouting chain: what guest ports send.
     public static let inputChain = "from_guests"
+    /// The postrouting chain: what is sent out of guest ports.
     public static let outputChain = "to_guests"
     /// Early in the bridge hooks (NF_BR_PRI_NAT_DST_BRIDGED, nft's `dstnat`).
     public static let priority: Int32 = -300
 
+    /// `hanet_<ownerTag>`, no flags, with a comment naming the rendering.
     public let table: NFTablesTable
+    /// The input chain, then the output chain.
     public let chains: [NFTablesChain]
     /// All rules in batch order (the input chain's first).
     public let rules: [NFTablesRule]
+    /// Whether the rules are scoped to the bridges (`meta ibrname`) or match port names only.
     public let match: NFTablesMatch
 
+    /// `hanet_<ownerTag>`, in the bridge family.
     public static func tableName(for policy: GuestBlockPolicy) -> String { "hanet_" + policy.ownerTag }
 
+    /// Renders `policy`: in each direction, exempt ports accepted first, then
+    /// guest ports dropped, once per bridge when `match` scopes to bridges.
     public init(policy: GuestBlockPolicy, match: NFTablesMatch) {
         self.match = match
         // The policy is canonical (sorted, no duplicates): see its init.

@@ -2,8 +2,10 @@ import HanetNetlink
 
 /// Our table as rendered or as read back (NFT_MSG_NEWTABLE).
 public struct NFTablesTable: Equatable, Sendable {
+    /// `NFTA_TABLE_NAME`: `hanet_<ownerTag>` for ours.
     public var name: String
-    /// NFT_TABLE_F_* (dormant, owner); ours is always 0.
+    /// NFT_TABLE_F_* (dormant, owner); ours is 0 as rendered, and
+    /// NFT_TABLE_F_DORMANT once `unblock` has switched it off.
     public var flags: UInt32
     /// How many chains, sets, objects and flowtables the table holds
     /// (NFTA_TABLE_USE; read back only).
@@ -11,6 +13,7 @@ public struct NFTablesTable: Equatable, Sendable {
     /// The table comment (nftnl userdata), where hanet records the rendering.
     public var comment: String?
 
+    /// A table as rendered (`use` nil) or read back.
     public init(name: String, flags: UInt32 = 0, use: UInt32? = nil, comment: String?) {
         self.name = name
         self.flags = flags

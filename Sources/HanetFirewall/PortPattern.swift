@@ -10,14 +10,20 @@ import HanetLinks
 public struct PortPattern: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The fixed part: the whole name, or the prefix before `*`.
     public let stem: String
+    /// Whether the pattern ended in `*`: then every name starting with `stem` matches.
     public let isPrefix: Bool
 
+    /// A pattern that was refused, and why.
     public struct Invalid: Error, Equatable, Sendable, CustomStringConvertible {
+        /// The pattern as given.
         public let text: String
+        /// What is wrong with it.
         public let reason: String
         public var description: String { "port pattern '\(text)': \(reason)" }
     }
 
+    /// Parses `vif*` or `vif0.0`: at most one `*`, at the end (no `?` or
+    /// `[`), after a stem that is a valid interface name (1-15 bytes).
     public init(parsing text: String) throws(Invalid) {
         var stem = Substring(text)
         var isPrefix = false
@@ -40,6 +46,8 @@ public struct PortPattern: Hashable, Comparable, Sendable, CustomStringConvertib
         self.isPrefix = isPrefix
     }
 
+    /// Whether `name` is this port, or starts with the stem of a prefix
+    /// pattern (`vif*` matches `vif1.0` and `vif1.0-emu`).
     public func matches(_ name: String) -> Bool {
         isPrefix ? name.hasPrefix(stem) : name == stem
     }

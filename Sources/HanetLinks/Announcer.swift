@@ -13,15 +13,22 @@ import CLinuxNet
 public final class Announcer {
     private let fd: Int32
     private let ifindex: Int32
+    /// The uplink the frames leave by.
     public let interface: InterfaceName
 
+    /// A socket call that failed, with the interface and errno.
     public struct Failure: Error, CustomStringConvertible {
+        /// The call: `socket(AF_PACKET)`, `bind`, or `send RARP for <mac>`.
         public let operation: String
+        /// The interface's name.
         public let interface: String
+        /// Positive errno value.
         public let errno: Int32
         public var description: String { "\(operation) on \(interface): \(String(cString: strerror(errno)))" }
     }
 
+    /// Opens a send-only `AF_PACKET` socket bound to ifindex `index`, which
+    /// must be `interface`'s (it is not looked up here). Needs CAP_NET_RAW.
     public init(interface: InterfaceName, index: Int32) throws(Failure) {
         self.interface = interface
         self.ifindex = index

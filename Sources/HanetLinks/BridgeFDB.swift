@@ -8,10 +8,13 @@ import HanetNetlink
 /// every guest MAC on the uplink (from the active twin's frames) and would
 /// drop frames for those guests until they send something themselves.
 public final class BridgeFDB {
+    /// The rtnetlink connection every request goes through.
     public let connection: NetlinkConnection
 
+    /// Uses an open rtnetlink (`NETLINK_ROUTE`) connection.
     public init(connection: NetlinkConnection) { self.connection = connection }
 
+    /// Opens a rtnetlink socket inside `namespace`.
     public convenience init(namespace: NetworkNamespace = .current) throws(NetlinkError) {
         self.init(connection: try NetlinkConnection(bus: NetlinkConstants.route, namespace: namespace))
     }
@@ -89,6 +92,7 @@ public final class BridgeFDB {
         return request
     }
 
+    /// How `flushLearned` removed the entries.
     public enum FlushResult: Equatable, Sendable {
         /// One bulk request (Linux 5.19+); the kernel does not say how many.
         case bulk

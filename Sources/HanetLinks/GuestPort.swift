@@ -3,10 +3,15 @@
 /// Xen's backend names a guest's Nth interface `vif<domid>.<N>` (dom0's own
 /// `vif0.N` in old Xen); libvirt/QEMU use `vnetN`, plain QEMU `tapN`.
 public enum GuestPort: Equatable, Sendable, CustomStringConvertible {
+    /// `vif<domain>.<device>`: Xen netback's port for the guest's `device`-th interface.
     case xen(domain: UInt32, device: UInt32)
+    /// `tap<N>`: a tap device as plain QEMU names it.
     case tap(UInt32)
+    /// `vnet<N>`: a tap device as libvirt names it.
     case vnet(UInt32)
 
+    /// Recognises a guest port by name; nil for any other name, including
+    /// `vif<D>.<N>-emu` (the emulated NIC of a Xen HVM guest).
     public init?(name: String) {
         if name.hasPrefix("vif") {
             let rest = name.dropFirst(3)

@@ -6,12 +6,18 @@
 /// here turns a typo in a Pacemaker parameter into a clear configuration
 /// error instead of an EINVAL from deep inside a start.
 public struct InterfaceName: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    /// The name, as given to or reported by the kernel.
     public let value: String
 
+    /// Why a name was refused; the description is a sentence for an exit reason.
     public enum Invalid: Error, Equatable, Sendable, CustomStringConvertible {
+        /// The name is empty.
         case empty
+        /// More than 15 bytes; `bytes` is the name's UTF-8 length.
         case tooLong(String, bytes: Int)
+        /// Contains `/`, `:`, whitespace or NUL.
         case forbiddenCharacter(String, Character)
+        /// `.` or `..`, which would clash with directory names in sysfs.
         case reserved(String)
         /// A control byte: the kernel would accept it, but the name ends up
         /// in logs and terminals, where it could forge or hide text.
@@ -33,6 +39,7 @@ public struct InterfaceName: Hashable, Comparable, Sendable, CustomStringConvert
         }
     }
 
+    /// Checks `name` by the rules above; throws `Invalid` naming what is wrong.
     public init(validating name: String) throws(Invalid) {
         guard !name.isEmpty else { throw .empty }
         let bytes = name.utf8.count

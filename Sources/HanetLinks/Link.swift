@@ -3,11 +3,20 @@
 /// One shared attribute set for every link plus a typed `kind`, in the
 /// style of vishvananda/netlink's LinkAttrs; no sentinels: unknown is nil.
 public struct Link: Equatable, Sendable, CustomStringConvertible {
+    /// The ifindex (`ifi_index`): unique in the namespace while the link
+    /// exists; the kernel may give it to a new link later.
     public var index: Int32
+    /// `IFLA_IFNAME`.
     public var name: InterfaceName
+    /// `IFLA_ADDRESS`; nil when the kernel reported none or one that is not
+    /// 6 bytes long (a tun device has none).
     public var mac: MACAddress?
+    /// `IFLA_MTU`; nil when the kernel did not report it.
     public var mtu: UInt32?
+    /// `ifi_flags`: admin state (`up`), carrier (`lowerUp`) and the rest.
     public var flags: LinkFlags
+    /// `IFLA_OPERSTATE` (RFC 2863), what `ip link` prints after `state`; nil
+    /// when the kernel did not report it.
     public var operState: OperState?
     /// IFLA_CARRIER: physical link; nil when the driver does not say.
     public var carrier: Bool?
@@ -17,23 +26,34 @@ public struct Link: Equatable, Sendable, CustomStringConvertible {
     public var parentIndex: Int32?
     /// Set when the parent/peer is in another namespace.
     public var parentNetnsID: Int32?
+    /// `IFLA_INFO_KIND` with its options; nil for a link without a kind (a
+    /// physical NIC, loopback).
     public var kind: LinkKind?
     /// IFLA_INFO_SLAVE_KIND: "bond" or "bridge" when enslaved.
     public var slaveKind: String?
+    /// The port's state in its bond (`IFLA_INFO_SLAVE_DATA`); nil unless
+    /// `slaveKind` is "bond".
     public var bondSlave: BondSlaveState?
+    /// `IFLA_IFALIAS` (`ip link set NAME alias TEXT`), where hanet records ownership.
     public var alias: String?
 
+    /// A link with only the header fields set; everything else is nil.
     public init(index: Int32, name: InterfaceName, flags: LinkFlags = []) {
         self.index = index
         self.name = name
         self.flags = flags
     }
 
+    /// Administratively up (`IFF_UP`, `ip link set NAME up`); says nothing about carrier.
     public var isUp: Bool { flags.contains(.up) }
-    /// Link is up and the driver has carrier: it can pass traffic.
+    /// The driver has carrier (`IFLA_CARRIER`, else `IFF_LOWER_UP`). `isUp`
+    /// is not checked: a link passes traffic when both hold.
     public var hasCarrier: Bool { carrier ?? flags.contains(.lowerUp) }
+    /// The virtual machine port this link is, recognised by name; nil for others.
     public var guestPort: GuestPort? { GuestPort(name: name.value) }
 
+    /// One line in the style of `ip link`:
+    /// `3: eth0 <BROADCAST,MULTICAST,SLAVE,UP,LOWER_UP> mtu 1500 state UP master 5 link/ether 02:00:00:00:00:01`.
     public var description: String {
         var text = "\(index): \(name)"
         if let kind { text += " (\(kind.kernelName))" }

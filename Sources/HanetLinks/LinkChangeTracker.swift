@@ -6,6 +6,8 @@
 public struct LinkChangeTracker {
     private var links: [Int32: Link]
 
+    /// Starts from `links` (one dump); each event is compared with the last
+    /// state seen of its link.
     public init(links: [Link]) {
         self.links = Dictionary(links.map { ($0.index, $0) }, uniquingKeysWith: { _, b in b })
     }
@@ -15,6 +17,9 @@ public struct LinkChangeTracker {
         return links[index]?.name.value ?? "ifindex \(index)"
     }
 
+    /// The lines one event is worth, in a fixed order; empty when nothing an
+    /// administrator reads changed. `.overrun` yields nothing: call `resync`
+    /// with a fresh dump.
     public mutating func apply(_ event: LinkEvent) -> [String] {
         switch event {
         case .overrun:

@@ -4,21 +4,33 @@ import HanetNetlink
 /// What an `ensure` call had to do; agents use it to decide what a later
 /// stop may undo (only what this start created) and to log changes.
 public enum EnsureOutcome: Equatable, Sendable {
+    /// The link did not exist and this call created it: a later stop may delete it.
     case created
+    /// It existed and was brought to the desired state; `changes` lists what
+    /// was set (`mtu 9000`).
     case adopted(changes: [String])
+    /// It existed exactly as desired.
     case unchanged
 
+    /// Whether the call changed anything in the kernel.
     public var changedSomething: Bool { self != .unchanged }
 }
 
 extension LinkManager {
     /// Desired state for `ensure`: `nil` fields are left as found.
     public struct Desired: Sendable {
+        /// The link's name: `ensure` finds an existing link by it.
         public var name: InterfaceName
+        /// Kind and options. An existing link of another kind is an error
+        /// (`KindMismatch`); options left nil are not compared.
         public var kind: LinkKind
+        /// The lower device (`ip link add link PARENT`); used only when creating.
         public var parent: InterfaceName?
+        /// nil keeps the link's address (on creation, the kernel picks one).
         public var mac: MACAddress?
+        /// nil keeps the link's MTU (on creation, the kernel's default).
         public var mtu: UInt32?
+        /// The desired state; everything not given is left as found.
         public init(name: InterfaceName, kind: LinkKind, parent: InterfaceName? = nil, mac: MACAddress? = nil, mtu: UInt32? = nil) {
             self.name = name
             self.kind = kind
@@ -31,8 +43,11 @@ extension LinkManager {
     /// Wrong kind of link under the requested name: never "fixed" by
     /// deleting it, because it is not ours.
     public struct KindMismatch: Error, Equatable, CustomStringConvertible {
+        /// The name that was asked for.
         public let name: InterfaceName
+        /// The kind `ensure` wanted (`bond`).
         public let expected: String
+        /// The kind found, or nil for a link without one (a physical NIC).
         public let found: String?
         public var description: String {
             "\(name) exists but is a \(found ?? "plain") interface, not a \(expected)"
@@ -42,6 +57,8 @@ extension LinkManager {
     /// Creates the link if absent, otherwise brings its MAC, MTU and kind
     /// options to the desired values. Like pyroute2's `ensure()`: safe to
     /// call again and again, which is what an OCF start must be.
+    /// A VLAN's id and a link's parent are not compared: the kernel cannot
+    /// change them in place, so a caller that cares checks them itself.
     @discardableResult
     public func ensure(_ desired: Desired) throws -> EnsureOutcome {
         guard let existing = try link(named: desired.name) else {

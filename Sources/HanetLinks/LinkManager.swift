@@ -8,8 +8,11 @@ import HanetNetlink
 /// name (ifindex 0 + IFLA_IFNAME), so a request never acts on a different
 /// link that reused a stale index.
 public final class LinkManager {
+    /// The rtnetlink connection every request goes through.
     public let connection: NetlinkConnection
 
+    /// Uses an open rtnetlink (`NETLINK_ROUTE`) connection; tests pass one
+    /// over a fake kernel.
     public init(connection: NetlinkConnection) {
         self.connection = connection
     }

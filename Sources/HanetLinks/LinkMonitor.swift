@@ -10,6 +10,9 @@ public final class LinkMonitor {
     private let socket: NetlinkSocket
     private var queued: [LinkEvent] = []
 
+    /// Subscribes in `namespace`, asking for a 1 MiB receive buffer so that a
+    /// burst (many guest ports changing at once) is less likely to overrun it.
+    /// Equivalent to: `ip monitor link`.
     public init(namespace: NetworkNamespace = .current) throws(NetlinkError) {
         socket = try NetlinkSocket(bus: NetlinkConstants.route, groups: UInt32(RTMGRP_LINK), namespace: namespace)
         socket.setReceiveBufferSize(1 << 20)

@@ -1,16 +1,21 @@
 /// An Ethernet (EUI-48) address.
 public struct MACAddress: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    /// The six octets in transmission order.
     public let bytes: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
 
+    /// Text that is not a MAC address.
     public struct Invalid: Error, Equatable, Sendable, CustomStringConvertible {
+        /// The text as given.
         public let text: String
         public var description: String { "'\(text)' is not a MAC address (expected six hex octets like 02:00:00:00:00:01)" }
     }
 
+    /// From six octets in transmission order.
     public init(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8, _ b3: UInt8, _ b4: UInt8, _ b5: UInt8) {
         bytes = (b0, b1, b2, b3, b4, b5)
     }
 
+    /// From exactly six bytes (`IFLA_ADDRESS`, `NDA_LLADDR`); nil for any other length.
     public init?(bytes array: some Collection<UInt8>) {
         guard array.count == 6 else { return nil }
         let a = Array(array)
@@ -58,10 +63,12 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible, Expressib
         self.init(octets.0, octets.1, octets.2, octets.3, octets.4, octets.5)
     }
 
+    /// For literals in code and tests; an invalid literal is a programming error.
     public init(stringLiteral value: String) {
         do { try self.init(parsing: value) } catch { preconditionFailure("invalid MAC literal: \(value)") }
     }
 
+    /// The six octets as an array, for attribute payloads and frames.
     public var array: [UInt8] { [bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5] }
 
     /// The 48 bits as one integer: a cheap sort and hash key.
@@ -72,10 +79,13 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible, Expressib
 
     /// Multicast bit set: never a valid unicast interface address.
     public var isMulticast: Bool { bytes.0 & 1 == 1 }
+    /// 00:00:00:00:00:00, which the kernel reports where no address is known
+    /// (the partner of an 802.3ad bond that never answered).
     public var isZero: Bool { array.allSatisfy { $0 == 0 } }
     /// Locally administered (the bit that generated addresses set).
     public var isLocallyAdministered: Bool { bytes.0 & 2 == 2 }
 
+    /// Lower-case hex, colon-separated: `02:00:00:00:00:01`.
     public var description: String {
         // Written into the string's own storage: registries print a MAC per guest.
         String(unsafeUninitializedCapacity: 17) { text in

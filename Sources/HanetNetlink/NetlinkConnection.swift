@@ -6,14 +6,21 @@ import Glibc
 /// sequence and our port are accepted: anything else (a late reply to an
 /// abandoned request, an event) is skipped rather than misread as the answer.
 public final class NetlinkConnection {
+    /// The socket (or fake kernel) underneath; callers reach it to size its
+    /// buffers before a large batch (`reserveBuffers`).
     public let transport: NetlinkTransport
     private var sequence: UInt32
 
     /// One message of a batch, with the names used if the kernel rejects it.
     public struct BatchItem {
+        /// The message. `batch` adds `NLM_F_REQUEST` and the sequence number and
+        /// waits for an ACK only if `NLM_F_ACK` is set here.
         public var request: NetlinkRequest
+        /// Names the message in the `NetlinkError` if the kernel rejects it (`NFT_MSG_NEWRULE`).
         public var operation: String
+        /// What the message is about, for the same error (`bridge hanet_1a2b3c4d`); nil for nothing.
         public var object: String?
+        /// Pairs `request` with the names its error would carry.
         public init(_ request: NetlinkRequest, operation: String, object: String? = nil) {
             self.request = request
             self.operation = operation
@@ -21,6 +28,9 @@ public final class NetlinkConnection {
         }
     }
 
+    /// Talks through an open transport. The first request carries
+    /// `firstSequence + 1`; tests fix it to compare golden bytes, otherwise
+    /// it is derived from the clock.
     public init(transport: NetlinkTransport, firstSequence: UInt32? = nil) {
         self.transport = transport
         // Distinct start values keep two short-lived agents' sequences apart
@@ -79,6 +89,7 @@ public final class NetlinkConnection {
     /// A dump: all replies up to NLMSG_DONE, in one consistent snapshot.
     /// The kernel flags a dump that raced a change with NLM_F_DUMP_INTR; we
     /// retry, because a half-old, half-new list is worse than a late one.
+    /// After five interrupted attempts the fifth list is returned as it is.
     public func dump(_ request: NetlinkRequest, operation: String, object: String? = nil) throws -> [NetlinkMessage] {
         var attempt = 0
         while true {

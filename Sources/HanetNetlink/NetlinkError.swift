@@ -16,6 +16,8 @@ public struct NetlinkError: Error, Equatable, Sendable, CustomStringConvertible 
     /// The kernel's `NLMSGERR_ATTR_MSG`, when extended ACKs carried one.
     public var kernelMessage: String?
 
+    /// A failure of `operation` on `object` with a positive `errno`, plus the
+    /// kernel's own words when it gave any.
     public init(operation: String, object: String? = nil, errno: Int32, kernelMessage: String? = nil) {
         self.operation = operation
         self.object = object
@@ -34,8 +36,11 @@ public struct NetlinkError: Error, Equatable, Sendable, CustomStringConvertible 
 /// Decoders throw this instead of trapping: a truncated or oversized attribute
 /// must never crash an agent that Pacemaker relies on to report state.
 public struct NetlinkDecodeError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Which message or attribute path was being decoded (`RTM_NEWLINK.18.2`, `nlmsghdr`).
     public var context: String
+    /// What was wrong with it, e.g. `attribute 4 has 2 bytes, expected 4`.
     public var reason: String
+    /// `context` first, then `reason`, in the order the description prints them.
     public init(_ context: String, _ reason: String) {
         self.context = context
         self.reason = reason
@@ -54,11 +59,14 @@ public enum Errno {
         return code == 0 ? "\(head): \(why)" : "\(head): \(why) (\(name(code)))"
     }
 
+    /// The C library's text for `code` (`strerror(3)`: "No such device").
     public static func describe(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "error \(code)" }
         return String(cString: text)
     }
 
+    /// The symbolic name (`ENODEV`) of the errnos netlink, libiptc and the
+    /// agents meet; `errno N` for any other.
     public static func name(_ code: Int32) -> String {
         switch code {
         case EPERM: return "EPERM"

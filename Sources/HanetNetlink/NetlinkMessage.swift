@@ -3,13 +3,21 @@
 /// Decoding is left to the layer that knows the family (links, nf_tables);
 /// this type only guarantees the header was complete and the length sane.
 public struct NetlinkMessage: Equatable, Sendable {
+    /// `nlmsg_type`: a family message (`RTM_NEWLINK`; for nfnetlink,
+    /// subsystem << 8 | message) or a control message (`NLMSG_ERROR`, `NLMSG_DONE`).
     public var type: UInt16
+    /// `nlmsg_flags`, e.g. `NLM_F_MULTI` and `NLM_F_DUMP_INTR` in a dump.
     public var flags: UInt16
+    /// `nlmsg_seq`: in a reply, the sequence number of the request it answers.
     public var sequence: UInt32
+    /// `nlmsg_pid`: in a reply, the requester's port; `NetlinkConnection`
+    /// accepts only its own port or 0.
     public var portID: UInt32
     /// Bytes after the 16-byte header.
     public var payload: [UInt8]
 
+    /// A message from its header fields and payload (`split(datagram:)` and
+    /// fake kernels build them this way).
     public init(type: UInt16, flags: UInt16, sequence: UInt32, portID: UInt32, payload: [UInt8]) {
         self.type = type
         self.flags = flags

@@ -4,13 +4,20 @@ import CLinuxNet
 /// A real netlink socket (libmnl), optionally opened inside another netns.
 public final class NetlinkSocket: NetlinkTransport {
     private let socket: OpaquePointer
+    /// The port the kernel assigned at bind (`MNL_SOCKET_AUTOPID`): our address for replies.
     public let portID: UInt32
+    /// The netlink family it was opened on (`NETLINK_ROUTE`, `NETLINK_NETFILTER`).
     public let bus: Int32
     private var buffer: [UInt8]
 
+    /// Opens and binds a socket on `bus` inside `namespace`, asking for
+    /// extended ACKs (the kernel's reason for a refusal) and capped ACKs.
+    ///
     /// - Parameters:
     ///   - bus: `NetlinkConstants.route` or `.netfilter`.
     ///   - groups: legacy multicast group bitmask (e.g. RTMGRP_LINK) for event sockets.
+    ///   - namespace: where the socket is created. It stays bound there for its
+    ///     whole life, whichever thread uses it later.
     public init(bus: Int32, groups: UInt32 = 0, namespace: NetworkNamespace = .current) throws(NetlinkError) {
         let opened: OpaquePointer?
         do {
@@ -42,13 +49,19 @@ public final class NetlinkSocket: NetlinkTransport {
 
     deinit { mnl_socket_close(socket) }
 
+    /// The socket's descriptor, for poll(2) next to others; owned by this
+    /// object and closed with it.
     public var fileDescriptor: Int32 { mnl_socket_get_fd(socket) }
 
+    /// Sends one datagram; a failure throws `NetlinkError` named `sendto`.
     public func send(_ datagram: [UInt8]) throws(NetlinkError) {
         let sent = datagram.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, $0.count) }
         guard sent >= 0 else { throw NetlinkError(operation: "sendto", errno: Glibc.errno) }
     }
 
+    /// Waits for the next datagram (up to 64 KiB), retrying on `EINTR`.
+    /// `ENOBUFS` means the kernel dropped messages for this socket; a larger
+    /// datagram fails with `ENOSPC` (libmnl's report of a truncated read).
     public func receive() throws(NetlinkError) -> [UInt8] {
         while true {
             let count = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
@@ -87,6 +100,10 @@ public final class NetlinkSocket: NetlinkTransport {
         if receiveBytes > 0 { setReceiveBufferSize(receiveBytes) }
     }
 
+    /// Sets `SO_SNDBUF`, past `net.core.wmem_max` through `SO_SNDBUFFORCE`
+    /// when the process has CAP_NET_ADMIN; the kernel doubles the value for
+    /// its bookkeeping. Failures are ignored: a batch that still does not fit
+    /// fails with `EMSGSIZE` when sent.
     public func setSendBufferSize(_ bytes: Int) {
         var size = Int32(clamping: bytes)
         let fd = fileDescriptor

@@ -17,5 +17,6 @@ public protocol NetlinkTransport: AnyObject {
 }
 
 extension NetlinkTransport {
+    /// Does nothing: a transport without kernel buffers (a fake) has nothing to size.
     public func reserveBuffers(sendBytes: Int, receiveBytes: Int) {}
 }

@@ -17,6 +17,7 @@ public enum NetworkNamespace: Sendable, Equatable, CustomStringConvertible {
     /// An already open namespace file descriptor (not closed by us).
     case fileDescriptor(Int32)
 
+    /// How errors name it: `current namespace`, `netns NAME`, the path, or `netns fd N`.
     public var description: String {
         switch self {
         case .current: return "current namespace"

@@ -4,20 +4,28 @@ public struct ActionSpec: Hashable, Sendable {
     /// Only meaningful for promotable clones; the OCF 1.1 spellings, which the
     /// RelaxNG schema requires.
     public enum Role: String, Hashable, Sendable {
+        /// The entry applies to promoted instances (e.g. their own monitor interval).
         case promoted = "Promoted"
+        /// The entry applies to unpromoted instances.
         case unpromoted = "Unpromoted"
     }
 
+    /// The action (`start`, `monitor`, `block`); only names in
+    /// `metadataActionNames` go into meta-data.
     public var name: String
+    /// The suggested timeout (`timeout="20s"` in meta-data).
     public var timeout: Duration
+    /// The suggested interval of a recurring action (monitor); nil for one-shot actions.
     public var interval: Duration?
     /// The OCF_CHECK_LEVEL this monitor entry runs with (0, 10, 20).
     public var depth: Int?
+    /// For promotable clones, the role the entry is for; nil for any.
     public var role: Role?
     /// One sentence for usage and the man page; the man page falls back to
     /// the resource-agents wording for well-known actions.
     public var summary: String?
 
+    /// An entry; only `name` and `timeout` are required.
     public init(
         name: String,
         timeout: Duration,
@@ -43,26 +51,32 @@ public struct ActionSpec: Hashable, Sendable {
         "methods", "validate-all",
     ]
 
+    /// Whether the entry goes into meta-data (the DTD knows its name).
     public var appearsInMetadata: Bool { Self.metadataActionNames.contains(name) }
 
+    /// `start`, with resource-agents' usual 20 s timeout.
     public static func start(timeout: Duration = .seconds(20)) -> ActionSpec {
         ActionSpec(name: "start", timeout: timeout)
     }
 
+    /// `stop`, with resource-agents' usual 20 s timeout.
     public static func stop(timeout: Duration = .seconds(20)) -> ActionSpec {
         ActionSpec(name: "stop", timeout: timeout)
     }
 
+    /// `monitor`, by default every 10 s with a 20 s timeout, at OCF_CHECK_LEVEL `depth`.
     public static func monitor(
         timeout: Duration = .seconds(20), interval: Duration = .seconds(10), depth: Int = 0
     ) -> ActionSpec {
         ActionSpec(name: "monitor", timeout: timeout, interval: interval, depth: depth)
     }
 
+    /// `meta-data`, with a 5 s timeout.
     public static func metaData(timeout: Duration = .seconds(5)) -> ActionSpec {
         ActionSpec(name: "meta-data", timeout: timeout)
     }
 
+    /// `validate-all`, with a 20 s timeout.
     public static func validateAll(timeout: Duration = .seconds(20)) -> ActionSpec {
         ActionSpec(name: "validate-all", timeout: timeout)
     }

@@ -6,7 +6,9 @@
 public struct AgentContext: Sendable {
     /// The action as invoked ("start", "status", "block", …).
     public var action: String
+    /// OCF or LSB: where the parameters came from and how exit codes are translated.
     public var mode: RunMode
+    /// The instance parameters, read through the agent's parameter table.
     public var parameters: Parameters
     /// OCF_RESOURCE_INSTANCE; nil in LSB mode.
     public var instance: String?
@@ -22,11 +24,16 @@ public struct AgentContext: Sendable {
     /// Every OCF_RESKEY_CRM_meta_* value, keyed without the prefix
     /// ("clone_max", "notify_type", …).
     public var meta: [String: String]
+    /// The whole process environment, for anything the runtime does not parse.
     public var environment: [String: String]
+    /// The logger, tagged with agent and instance.
     public var log: OCFLog
 
+    /// Where state files go when HA_RSCTMP is not set (resource-agents' default).
     public static let defaultStateDirectory = "/run/resource-agents"
 
+    /// A context built by hand (tests, tools); `AgentRunner` builds the real
+    /// one from the environment.
     public init(
         action: String,
         mode: RunMode = .ocf,

@@ -5,11 +5,14 @@
 /// write(2) and syslog(3) directly, so every exit path can be tested
 /// without root and without polluting the system log.
 public struct AgentHost: Sendable {
+    /// The euid that privileged actions require to be 0.
     public var effectiveUserID: UInt32
+    /// Where meta-data, usage, status lines and exit reasons are written.
     public var console: any AgentConsole
     /// nil: build a `SystemLogSink` from the invocation's environment.
     public var logSink: (any LogSink)?
 
+    /// A host from its parts; `system` is the real process.
     public init(effectiveUserID: UInt32, console: any AgentConsole, logSink: (any LogSink)?) {
         self.effectiveUserID = effectiveUserID
         self.console = console

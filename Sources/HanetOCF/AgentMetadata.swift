@@ -8,10 +8,16 @@ public struct AgentMetadata: Hashable, Sendable {
     /// The agent's own version (the `version` attribute), not the OCF API
     /// version, which is always 1.1.
     public var version: String
+    /// The OCF provider, `hanet` in `ocf:hanet:bridge`: the directory the agent
+    /// is installed in and part of the man page name.
     public var provider: String
+    /// One line: meta-data `shortdesc`, usage text, and the man page's NAME.
     public var shortDescription: String
+    /// Meta-data `longdesc` and the man page's DESCRIPTION.
     public var longDescription: String
+    /// The parameter table: meta-data, man page, defaults, LSB config names.
     public var parameters: [ParameterSpec]
+    /// The actions with suggested timeouts, including the agent's extras (`block`).
     public var actions: [ActionSpec]
     /// Actions refused with OCF_ERR_PERM unless euid is 0. Reading kernel
     /// state works unprivileged, so monitor, status and validate-all are
@@ -20,8 +26,11 @@ public struct AgentMetadata: Hashable, Sendable {
     /// Free text appended to the man page's EXAMPLE section.
     public var example: String?
 
+    /// The actions that change the system.
     public static let defaultPrivilegedActions: Set<String> = ["start", "stop", "restart", "force-reload"]
 
+    /// The agent's description; version 1.0, provider `hanet`, the standard
+    /// actions and privileges unless given.
     public init(
         name: String,
         version: String = "1.0",
@@ -44,6 +53,7 @@ public struct AgentMetadata: Hashable, Sendable {
         self.example = example
     }
 
+    /// The table row for `name`, or nil when the agent has no such parameter.
     public func parameter(named name: String) -> ParameterSpec? {
         parameters.first { $0.name == name }
     }

@@ -120,6 +120,8 @@ public enum AgentRunner {
         return OCFExitCode.errArgs.rawValue
     }
 
+    /// `runMultiCall` on the real argv and environment, then exits with its
+    /// result: the body of `hanet-agent`.
     public static func multiCallMain(_ agents: [any ResourceAgent.Type]) -> Never {
         exit(runMultiCall(agents, argv: CommandLine.arguments, environment: POSIX.environment()))
     }

@@ -11,21 +11,28 @@ import Glibc
 /// values, spaces around `=`. Quotes are taken literally inside the value
 /// (no escapes, no expansion).
 public struct LSBConfig: Hashable, Sendable {
+    /// One `name=value` assignment.
     public struct Entry: Hashable, Sendable {
+        /// The parameter name, spelled as in OCF (`bridge`, not `OCF_RESKEY_bridge`).
         public var name: String
+        /// The value, without its quotes.
         public var value: String
+        /// 1-based line number, for error messages.
         public var line: Int
     }
 
+    /// The file it was read from, for error messages.
     public var path: String
     /// In file order; a later assignment wins, as in shell.
     public var entries: [Entry]
 
+    /// A configuration from already parsed entries.
     public init(path: String, entries: [Entry]) {
         self.path = path
         self.entries = entries
     }
 
+    /// Name to value; of repeated names, the last assignment wins.
     public var values: [String: String] {
         var result: [String: String] = [:]
         for entry in entries { result[entry.name] = entry.value }
@@ -38,6 +45,8 @@ public struct LSBConfig: Hashable, Sendable {
         return "/etc/default/hanet-" + agent
     }
 
+    /// Parses the file's `text`; `path` only names it in errors. Throws for
+    /// the first line that is neither blank, a comment, nor a valid assignment.
     public static func parse(_ text: String, path: String) throws(LSBConfigError) -> LSBConfig {
         var entries: [Entry] = []
         var number = 0

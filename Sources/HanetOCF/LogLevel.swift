@@ -1,8 +1,12 @@
 /// Severity of a log line, limited to the levels `ocf_log` offers agents.
 public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
+    /// `ocf_log err`: LOG_ERR.
     case error
+    /// `ocf_log warn`: LOG_WARNING.
     case warning
+    /// `ocf_log info`: LOG_INFO.
     case info
+    /// `ocf_log debug`: LOG_DEBUG, logged only when tracing is on.
     case debug
 
     /// syslog(3) priority (LOG_ERR … LOG_DEBUG); spelled out because the

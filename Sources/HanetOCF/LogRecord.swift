@@ -1,5 +1,6 @@
 /// One message on its way to a `LogSink`.
 public struct LogRecord: Hashable, Sendable {
+    /// The severity: the syslog priority and the `ERROR:`-style label.
     public var level: LogLevel
     /// Already folded into one line.
     public var message: String
@@ -10,6 +11,7 @@ public struct LogRecord: Hashable, Sendable {
     /// `--ignore-stderr`).
     public var alreadyOnStandardError: Bool
 
+    /// A record; `message` should already be one line.
     public init(level: LogLevel, message: String, tag: String, alreadyOnStandardError: Bool = false) {
         self.level = level
         self.message = message

@@ -5,14 +5,18 @@
 /// Generated from the same table as meta-data so the two cannot disagree;
 /// deterministic (no dates) so rebuilt pages do not show up as changes.
 public enum ManPage {
+    /// `ocf_<provider>_<agent>`: what `man` is asked for (`man ocf_hanet_bridge`).
     public static func name(for metadata: AgentMetadata) -> String {
         "ocf_\(metadata.provider)_\(metadata.name)"
     }
 
+    /// The page's file name, with its section: `ocf_hanet_bridge.7`.
     public static func fileName(for metadata: AgentMetadata) -> String {
         name(for: metadata) + ".7"
     }
 
+    /// The whole page as roff source: NAME, SYNOPSIS, DESCRIPTION, parameters,
+    /// actions, EXAMPLE, FILES, SEE ALSO.
     public static func render(_ metadata: AgentMetadata) -> String {
         let pageName = name(for: metadata)
         var out: [String] = []

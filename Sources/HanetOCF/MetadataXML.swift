@@ -11,6 +11,7 @@ public enum MetadataXML {
     /// The OCF API version the agents implement.
     public static let ocfVersion = "1.1"
 
+    /// The document the agent prints for `meta-data`.
     public static func render(_ metadata: AgentMetadata) -> String {
         var xml = """
             <?xml version="1.0"?>

@@ -6,6 +6,7 @@
 /// place, and the runtime asks every thrown error for it, so agents can use
 /// `try` freely instead of wrapping each call.
 public protocol OCFErrorConvertible: Error {
+    /// The exit code the error stands for.
     var ocfExitCode: OCFExitCode { get }
     /// One line for `ocf-exit-reason:`; the runtime strips line breaks.
     var ocfReason: String { get }

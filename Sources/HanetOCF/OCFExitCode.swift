@@ -6,9 +6,11 @@
 /// swift-argument-parser's `ExitCode`: a struct rather than an enum so that a
 /// code from a newer OCF revision still round-trips instead of being lost.
 public struct OCFExitCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The number the agent process exits with.
     public var rawValue: Int32
 
     public init(rawValue: Int32) { self.rawValue = rawValue }
+    /// Same as `init(rawValue:)`.
     public init(_ rawValue: Int32) { self.rawValue = rawValue }
 
     /// OCF_SUCCESS: the action completed; for monitor, the resource runs.

@@ -4,10 +4,14 @@
 /// A value type holding its sink, so it can be copied into the context and
 /// into agents freely.
 public struct OCFLog: Sendable {
+    /// `agent(instance)`, put in front of every line.
     public var tag: String
+    /// Whether debug records are passed on; the other levels always are.
     public var debugEnabled: Bool
+    /// Where records go.
     public var sink: any LogSink
 
+    /// A logger writing to `sink`; debug records are dropped unless `debugEnabled`.
     public init(tag: String, debugEnabled: Bool = false, sink: any LogSink) {
         self.tag = tag
         self.debugEnabled = debugEnabled
@@ -29,13 +33,18 @@ public struct OCFLog: Sendable {
         return false
     }
 
+    /// Logs `message`, folded into one line, at `level`.
     public func log(_ level: LogLevel, _ message: String) {
         write(level, message, alreadyOnStandardError: false)
     }
 
+    /// `ocf_log err`.
     public func error(_ message: String) { log(.error, message) }
+    /// `ocf_log warn`.
     public func warning(_ message: String) { log(.warning, message) }
+    /// `ocf_log info`.
     public func info(_ message: String) { log(.info, message) }
+    /// `ocf_log debug`: dropped unless `debugEnabled`.
     public func debug(_ message: String) { log(.debug, message) }
 
     /// Logs the reason the runtime has just printed as `ocf-exit-reason:`.

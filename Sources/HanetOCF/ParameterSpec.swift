@@ -4,23 +4,30 @@
 /// unknown-parameter check and the LSB config file, so a parameter is
 /// described once and cannot drift between them.
 public struct ParameterSpec: Hashable, Sendable {
+    /// The name: `OCF_RESKEY_<name>` in OCF mode, `<name>=` in the LSB file.
     public var name: String
+    /// The content type declared in meta-data.
     public var type: ParameterType
     /// Used when the parameter is unset or empty, as `${OCF_RESKEY_x:-default}`
     /// does in shell agents. Written in the parameter's own syntax.
     public var defaultValue: String?
+    /// Checked before every action except stop, monitor and status: unset
+    /// or empty, it fails the action with OCF_ERR_CONFIGURED.
     public var required: Bool
     /// Two resources must not share the value (e.g. the interface name).
     public var unique: Bool
     /// Changing the value needs no restart (OCF 1.1). Shown in the man page;
     /// not emitted in meta-data because the installed DTD rejects it.
     public var reloadable: Bool
+    /// One line: meta-data `shortdesc`.
     public var shortDescription: String
+    /// Meta-data `longdesc` and the man page text; the short description when not given.
     public var longDescription: String
     /// Allowed values of an enumeration; `Parameters.enumeration(_:)` checks
     /// against them and the documentation lists them.
     public var choices: [String]?
 
+    /// A row of the table; only `name` and `shortDescription` are required.
     public init(
         name: String,
         type: ParameterType = .string,

@@ -5,7 +5,10 @@
 /// with `ParameterSpec.choices`, lists as strings read with
 /// `Parameters.list(_:)`.
 public enum ParameterType: String, Sendable, Hashable, CaseIterable {
+    /// Any text; also enumerations (with `ParameterSpec.choices`) and lists.
     case string
+    /// A boolean in one of the spellings `Parameters.parseBoolean` accepts.
     case boolean
+    /// A decimal integer.
     case integer
 }

@@ -7,6 +7,7 @@
 public struct Parameters: Hashable, Sendable {
     /// The values as given (environment or LSB config file), without defaults.
     public let values: [String: String]
+    /// The agent's parameter table: defaults, required flags, choices.
     public let specs: [ParameterSpec]
 
     /// Names the runtime itself understands in any agent: resource-agents'
@@ -15,6 +16,7 @@ public struct Parameters: Hashable, Sendable {
     /// (OCF_RESKEY_crm_feature_set; seen from crm_resource --force-*).
     public static let runtimeParameterNames: Set<String> = ["trace_ra", "trace_file", "crm_feature_set"]
 
+    /// The given `values` (without defaults), read through `specs`.
     public init(values: [String: String], specs: [ParameterSpec]) {
         self.values = values
         self.specs = specs
@@ -48,20 +50,24 @@ public struct Parameters: Hashable, Sendable {
         return nil
     }
 
+    /// The value or its default; throws OCF_ERR_CONFIGURED when there is neither.
     public func string(_ name: String) throws(AgentFailure) -> String {
         guard let text = try value(name) else { throw missing(name) }
         return text
     }
 
+    /// The value or its default; nil when there is neither.
     public func optionalString(_ name: String) throws(AgentFailure) -> String? {
         try value(name)
     }
 
+    /// A boolean (see `parseBoolean`); throws when unset or not a boolean.
     public func bool(_ name: String) throws(AgentFailure) -> Bool {
         guard let result = try optionalBool(name) else { throw missing(name) }
         return result
     }
 
+    /// A boolean; nil when unset, throws when not a boolean.
     public func optionalBool(_ name: String) throws(AgentFailure) -> Bool? {
         guard let text = try value(name) else { return nil }
         guard let result = Self.parseBoolean(text) else {
@@ -70,11 +76,15 @@ public struct Parameters: Hashable, Sendable {
         return result
     }
 
+    /// A decimal integer, within `range` if given; throws when unset, not a
+    /// number, or out of range.
     public func integer(_ name: String, in range: ClosedRange<Int>? = nil) throws(AgentFailure) -> Int {
         guard let result = try optionalInteger(name, in: range) else { throw missing(name) }
         return result
     }
 
+    /// A decimal integer, within `range` if given; nil when unset, throws
+    /// when not a number or out of range.
     public func optionalInteger(_ name: String, in range: ClosedRange<Int>? = nil) throws(AgentFailure) -> Int? {
         guard let text = try value(name) else { return nil }
         guard let number = Int(text.trimmingOCFWhitespace()) else {
@@ -98,6 +108,8 @@ public struct Parameters: Hashable, Sendable {
         return text
     }
 
+    /// A case of a `String`-backed enum, matched exactly against its raw
+    /// values (the table's `choices` are not consulted).
     public func enumeration<Value>(_ name: String, as type: Value.Type) throws(AgentFailure) -> Value
     where Value: RawRepresentable & CaseIterable, Value.RawValue == String {
         let choices = Value.allCases.map(\.rawValue)

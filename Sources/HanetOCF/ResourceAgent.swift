@@ -6,6 +6,7 @@
 /// `OCFErrorConvertible` errors are mapped through their conformance, and
 /// anything else becomes OCF_ERR_GENERIC with its description.
 public protocol ResourceAgent {
+    /// Everything static about the agent: name, parameter table, actions.
     static var metadata: AgentMetadata { get }
 
     /// The agent's name (`bridge`), without building the whole meta-data:
@@ -23,6 +24,8 @@ public protocol ResourceAgent {
     /// problem, never OCF_ERR_CONFIGURED. Default: nothing.
     func validate() throws
 
+    /// Brings the resource up. Runs after `validate()`; must succeed when the
+    /// resource is already running.
     func start() throws
 
     /// Must succeed when the resource is already stopped: a failed stop
@@ -46,12 +49,16 @@ public protocol ResourceAgent {
 }
 
 extension ResourceAgent {
+    /// Default: `metadata.name` (builds the meta-data; override to avoid that).
     public static var agentName: String { metadata.name }
 
+    /// Default: nothing to check.
     public func validate() throws {}
 
+    /// Default: no extra actions.
     public func perform(action: String) throws -> OCFExitCode? { nil }
 
+    /// Default: the failure's own code.
     public static func stopWhenUnconfigured(_ failure: AgentFailure, context: AgentContext) -> OCFExitCode {
         failure.code
     }

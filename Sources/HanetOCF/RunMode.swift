@@ -2,7 +2,10 @@
 /// `haresources` line (LSB). The two differ in where parameters come from
 /// and which exit code numbering the caller understands.
 public enum RunMode: String, Hashable, Sendable {
+    /// Called by Pacemaker (or ocf-tester): parameters from OCF_RESKEY_*, OCF exit codes.
     case ocf
+    /// Called as an init script: parameters from the LSB config file, LSB exit
+    /// codes and a status line.
     case lsb
 
     /// OCF when any OCF variable is present; Pacemaker always sets

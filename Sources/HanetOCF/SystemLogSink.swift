@@ -6,12 +6,18 @@ public struct SystemLogSink: LogSink {
     /// syslog facility code (already shifted, e.g. 3<<3 for daemon); nil
     /// when `HA_LOGFACILITY=none`.
     public var facility: Int32?
+    /// `HA_LOGFILE`: gets every line except debug ones; nil for no file.
     public var logFile: String?
+    /// `HA_DEBUGLOG`: gets every line, debug ones included (once, if it is also
+    /// `logFile`); nil for no file.
     public var debugLog: String?
     /// strftime format, `HA_DATEFMT` (default "%b %d %T ", as ocf-directories).
     public var dateFormat: String
+    /// Whether stderr is a terminal, i.e. a person is watching: then every
+    /// line is also written there.
     public var standardErrorIsTerminal: Bool
 
+    /// A sink with explicit settings (tests); `init(environment:)` reads the real ones.
     public init(
         facility: Int32?, logFile: String?, debugLog: String?,
         dateFormat: String = "%b %d %T ", standardErrorIsTerminal: Bool = false
@@ -61,6 +67,8 @@ public struct SystemLogSink: LogSink {
         "\(tag)[\(pid)]:\t\(date)\(record.level.label): \(record.message)\n"
     }
 
+    /// Sends `record` to syslog, then the files; to stderr as well when nothing
+    /// else took it or stderr is a terminal (unless it is already there).
     public func write(_ record: LogRecord) {
         let pid = POSIX.processID
         if let facility {
