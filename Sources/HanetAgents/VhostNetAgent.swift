@@ -14,48 +14,55 @@ public struct VhostNetAgent: HostAgent {
         version: "1.0",
         shortDescription: "Guest network isolation on the standby host of a virtualization pair",
         longDescription: """
-            Two hosts run the same guests (same MACs and IPs); only the active host may let them reach the \
-            network. start unblocks the guests on this host; stop blocks them. While blocked, everything a \
-            guest port (guest_ports, default vif* tap* vnet*, minus exempt_ports) sends or receives through \
-            the named bridges is dropped: IPv4, IPv6, ARP and every other ethertype, both directions. dom0 and \
-            other bridges are untouched. Rules match port-name patterns, so a guest that attaches while the \
-            host is blocked is blocked from its first frame, and blocking works even when the bridge or the \
-            ports do not exist yet.
+            Two hosts run the same guests (same MACs and IPs); only one may let them reach the network. While \
+            blocked, everything a guest port (guest_ports, default vif* tap* vnet*, minus exempt_ports) sends or \
+            receives through the named bridges is dropped: IPv4, IPv6, ARP and every other ethertype, both \
+            directions. dom0 and other bridges are untouched. Rules match port-name patterns, so a guest that \
+            attaches while the host is blocked is blocked from its first frame, and blocking works even when the \
+            bridge or the ports do not exist yet.
+
+            Promotable clone (recommended). Every host runs an instance; the Unpromoted ones keep their guests \
+            blocked and watched, the Promoted one opens its guests. start installs and verifies the block \
+            (Unpromoted); promote opens the guests; demote blocks them again; stop leaves the block in place, so \
+            a stopped instance fails closed. monitor returns 8 (OCF_RUNNING_PROMOTED) where the guests are open \
+            on the promoted instance; 0 where the block is verified on an unpromoted one; 1 on an unpromoted \
+            instance whose block vanished (a ruleset flush, a reload of /etc/nftables.conf): Pacemaker then \
+            recovers that instance, which blocks again, and never touches the promoted one; 9 \
+            (OCF_FAILED_PROMOTED) on a promoted instance whose guests were blocked behind the cluster's back; 7 \
+            where the instance is stopped. The agent sets no promotion score (that would cost a child process on \
+            every call): location constraints for the Promoted role say which hosts may open their guests, one \
+            for every host (e.g. score 100 where #uname is defined) and, if one host is preferred, a higher \
+            score there (it then takes the guests back when it returns).
+
+            Primitive (earlier versions' recipe, still supported). start unblocks, stop blocks. monitor answers \
+            "could a guest on this host reach the network?": 0 when yes, including when no block exists at all; \
+            7 only when the complete block is verified. Pacemaker runs recurring monitors only where a resource \
+            is active, so this mode needs a second monitor for the Stopped role (another interval), and \
+            migration-threshold=1 with a failure-timeout, resource-stickiness and multiple-active=stop_unexpected \
+            so that Pacemaker re-blocks the host whose block vanished, not the active one (see the README).
 
             Backends: nftables (default where nf_tables exists: one bridge-family table owned by this resource, \
             replaced in one atomic batch, no br_netfilter needed) or iptables (legacy, through libiptc: a \
             dedicated chain jumped from FORWARD, physdev matches for IPv4 and IPv6, legacy arp_tables for ARP; \
             needs br_netfilter and bridge-nf-call-*=1). The nftables block also cuts a guest off dom0's own \
             addresses on the bridge; the iptables block, like the FORWARD rules it replaces, stops bridged \
-            traffic only, so a blocked guest can still reach dom0 itself but never the network. Neither touches a rule, chain or table it does not own, \
-            and neither relies on rule positions.
+            traffic only, so a blocked guest can still reach dom0 itself but never the network. Neither touches \
+            a rule, chain or table it does not own, and neither relies on rule positions.
 
-            monitor answers: could a guest on this host reach the network? 0 when yes, including when no block \
-            exists at all (after a ruleset flush, a reload of /etc/nftables.conf, or a boot without the block); \
-            7 only when the complete block is verified in place. So Pacemaker sees a host whose block vanished \
-            as active and re-blocks it.
-
-            Unblock also makes guests reachable at once. While standby, the bridge learned the guest MACs on \
-            the uplink (from the twin's frames) and would not deliver to a silent guest, so unblock flushes \
+            Opening the guests makes them reachable at once. While blocked, the bridge learned the guest MACs on \
+            the uplink (from the twin's frames) and would not deliver to a silent guest, so opening flushes \
             what each bridge learned, in one request (Linux 5.19+; entry by entry before), as a switch does on a \
             topology change: static, permanent, sticky, externally learned and hand-added entries stay. With \
-            announce > 0, each guest MAC seen on a guest port (recorded at stop, and learned since) is then \
+            announce > 0, each guest MAC seen on a guest port (recorded when blocking, and learned since) is then \
             announced out of the uplinks (RARP, as QEMU does after migration) announce times, announce_interval \
-            ms apart, so switches move the MACs to this host. That part reads the ports and forwarding table, so \
-            its cost grows with the number of guests; announce=0 keeps stop and start constant.
+            ms apart, so switches move the MACs to this host. promote and start return as soon as the guests are \
+            open; the rounds go on in a detached process and stop if the host is blocked again meanwhile. That \
+            part reads the ports and forwarding table, so its cost grows with the number of guests; announce=0 \
+            keeps every action constant.
 
-            Recommended configuration. Pacemaker only runs recurring monitors where a resource is active, so add \
-            a second monitor for the stopped role, with an interval different from the active one; it detects a \
-            block that vanished on the standby. With both hosts then reporting active, make Pacemaker re-block \
-            the host whose block vanished, not the active one: migration-threshold=1 with a failure-timeout, \
-            resource-stickiness, and multiple-active=stop_unexpected. Fencing is required in production: without \
-            it a crashed host's guests stay unblocked. Example:
-              pcs resource create vhostnet ocf:hanet:vhostnet bridge=xenbr1 exempt_ports="vif0.0 vif0.1" \
-            op monitor interval=5s op monitor interval=7s role=Stopped meta migration-threshold=1 \
-            failure-timeout=60s resource-stickiness=100 multiple-active=stop_unexpected
-
-            Boot: install the boot-time block (hanet-vhostnet-block.service, or /etc/init.d/hanet-vhostnet block \
-            early in boot) so a host that boots, or whose cluster stack is down, keeps its guests blocked.
+            Fencing is required in production: without it a crashed host's guests stay open. Boot: install the \
+            boot-time block (hanet-vhostnet-block.service, or /etc/init.d/hanet-vhostnet block early in boot) so \
+            a host that boots, or whose cluster stack is down, keeps its guests blocked.
             """,
         parameters: [
             ParameterSpec(name: "bridge", required: true, unique: true,
@@ -84,19 +91,29 @@ public struct VhostNetAgent: HostAgent {
         actions: [
             .start(timeout: .seconds(20)),
             .stop(timeout: .seconds(20)),
+            ActionSpec(name: "promote", timeout: .seconds(20), summary: "open the guests (promotable clone)"),
+            ActionSpec(name: "demote", timeout: .seconds(20), summary: "block the guests (promotable clone)"),
             .monitor(timeout: .seconds(20), interval: .seconds(5), depth: 0),
+            ActionSpec(name: "monitor", timeout: .seconds(20), interval: .seconds(5), depth: 0, role: .promoted),
+            ActionSpec(name: "monitor", timeout: .seconds(20), interval: .seconds(7), depth: 0, role: .unpromoted),
             .metaData(),
             .validateAll(),
             ActionSpec(name: "block", timeout: .seconds(20), summary: "block the guests (boot time, without a cluster)"),
         ],
+        privilegedActions: AgentMetadata.defaultPrivilegedActions.union(["promote", "demote", "block"]),
         example: """
             pcs resource create vhostnet ocf:hanet:vhostnet bridge=xenbr1 exempt_ports="vif0.0 vif0.1" \\
-                op monitor interval=5s op monitor interval=7s role=Stopped \\
-                meta migration-threshold=1 failure-timeout=60s resource-stickiness=100 multiple-active=stop_unexpected
-            pcs constraint order start xenbr1-clone then start vhostnet
+                op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted promotable
+            pcs constraint location vhostnet-clone rule role=Promoted score=100 defined '#uname'
+            pcs constraint order start xenbr1-clone then start vhostnet-clone
+            pcs constraint colocation add vhostnet-clone with xenbr1-clone
+
             crm configure primitive vhostnet ocf:hanet:vhostnet params bridge=xenbr1 exempt_ports="vif0.0 vif0.1" \\
-                op monitor interval=5s op monitor interval=7s role=Stopped \\
-                meta migration-threshold=1 failure-timeout=60s resource-stickiness=100 multiple-active=stop_unexpected
+                op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted
+            crm configure clone vhostnet-clone vhostnet meta promotable=true promoted-max=1
+            crm configure location l-vhostnet-promoted vhostnet-clone rule '$role=Promoted' 100: defined '#uname'
+            crm configure order o-net-vhostnet Mandatory: cl-xenbr1 vhostnet-clone
+            crm configure colocation c-vhostnet-net inf: vhostnet-clone cl-xenbr1
             """)
 
     public let configuration: VhostNetConfiguration
@@ -132,21 +149,5 @@ public struct VhostNetAgent: HostAgent {
     public func resource() throws -> GuestIsolation {
         let log = context.log
         return try GuestIsolation.open(configuration, stateDirectory: context.stateDirectory, log: { log.info($0) })
-    }
-
-    /// Blocks, then leaves the guard that keeps the block in place (or,
-    /// with guard=false, ends one an earlier call left behind). A guard
-    /// that cannot start is logged, not fatal: the block is in place and
-    /// the stopped-role monitor still watches it.
-    public func stop() throws {
-        let isolation = try resource()
-        try isolation.block()
-        if guardsBlock { isolation.startGuard() } else { isolation.stopGuard() }
-    }
-
-    public func perform(action: String) throws -> OCFExitCode? {
-        guard action == "block" else { return nil }
-        try stop()
-        return .success
     }
 }

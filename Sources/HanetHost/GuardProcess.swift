@@ -43,7 +43,7 @@ public struct GuardProcess {
             let second = fork()
             if second != 0 { _exit(second < 0 ? 1 : 0) }
             guard let listener = listen() else { _exit(0) } // another guard holds the name
-            detach(keeping: [ready[1], listener])
+            DetachedProcess.detach(keeping: [ready[1], listener])
             let record = "\(getpid())\n"
             // Created afresh, exclusively, never through a planted link.
             unlink(pidFile)
@@ -132,18 +132,4 @@ public struct GuardProcess {
         return fd
     }
 
-    private func detach(keeping keep: [Int32]) {
-        let null = open("/dev/null", O_RDWR)
-        if null >= 0 {
-            dup2(null, 0); dup2(null, 1); dup2(null, 2)
-            if null > 2 { close(null) }
-        }
-        var fd: Int32 = 3
-        while fd < 1024 {
-            if !keep.contains(fd) { close(fd) }
-            fd += 1
-        }
-        umask(0o022)
-        _ = chdir("/")
-    }
 }

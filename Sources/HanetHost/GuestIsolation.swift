@@ -125,10 +125,22 @@ public final class GuestIsolation: HostResource {
         public var flushedBridges: [InterfaceName] = []
         /// Entries removed one by one, on a kernel without bulk deletion.
         public var flushedOneByOne = 0
-        /// Guest MACs announced (RARP) out of the uplinks.
-        public var announcedMACs: [MACAddress] = []
+        /// Guest MACs to announce (RARP) out of the uplinks; announced
+        /// already unless `unblock(announcing: false)` left it to the caller.
+        public var announcement: Announcement?
         /// The bridges' ports that are neither guest nor exempt ports.
-        public var uplinks: [InterfaceName] = []
+        public var uplinks: [InterfaceName] { announcement?.uplinks.map(\.name) ?? [] }
+    }
+
+    /// Who to announce where: every known guest MAC out of every uplink.
+    public struct Announcement: Equatable, Sendable {
+        public struct Uplink: Equatable, Sendable {
+            public var name: InterfaceName
+            public var index: Int32
+        }
+        /// Unicast guest MACs, in numeric order.
+        public var macs: [MACAddress]
+        public var uplinks: [Uplink]
     }
 
     /// Removes the block, then makes the guests reachable at once.
@@ -141,49 +153,90 @@ public final class GuestIsolation: HostResource {
     /// relearned). With `announce` > 0, each known guest MAC is then
     /// announced out of the uplinks, so the switches learn it too: that
     /// part reads the ports and the forwarding table, and grows with them.
+    ///
+    /// - Parameter announcing: false returns as soon as the guests are open
+    ///   and leaves the announcement rounds (`announce` rounds,
+    ///   `announceIntervalMilliseconds` apart) to the caller:
+    ///   `announce(_:)` here, or `announceInBackground(_:)`.
     @discardableResult
-    public func unblock() throws -> UnblockReport {
+    public func unblock(announcing: Bool = true) throws -> UnblockReport {
         stopGuard()
         try backend.unblock(configuration.policy)
         var report = UnblockReport()
         let (links, fdb) = try route()
         var known = configuration.announce > 0 ? registry.load() : [:]
+        var uplinks: [Announcement.Uplink] = []
         for bridgeName in configuration.policy.bridges {
             guard let bridge = try links.link(named: bridgeName), bridge.kind?.kernelName == "bridge" else {
                 log("bridge \(bridgeName) does not exist: nothing to relearn there")
                 continue
             }
-            var uplinks: [Link] = []
             if configuration.announce > 0 {
                 // Before the flush: what the bridge learned on guest ports.
                 let learned = try learnedGuests(on: bridge, links: links, fdb: fdb)
                 known.merge(learned.macs) { _, new in new }
-                uplinks = learned.uplinks
+                uplinks += learned.uplinks.map { Announcement.Uplink(name: $0.name, index: $0.index) }
             }
             if case .oneByOne(let count) = try fdb.flushLearned(bridgeIndex: bridge.index) {
                 report.flushedOneByOne += count
             }
             report.flushedBridges.append(bridgeName)
-            report.uplinks += uplinks.map(\.name)
-            if !known.isEmpty, !uplinks.isEmpty {
-                let macs = known.keys.filter { !$0.isMulticast }.sorted { $0.integerValue < $1.integerValue }
-                for uplink in uplinks { try announce(macs, via: uplink) }
-                report.announcedMACs = macs
-            }
+        }
+        let macs = known.keys.filter { !$0.isMulticast }.sorted { $0.integerValue < $1.integerValue }
+        if configuration.announce > 0, !macs.isEmpty, !uplinks.isEmpty {
+            report.announcement = Announcement(macs: macs, uplinks: uplinks)
         }
         let flushed = report.flushedBridges.map(\.value).joined(separator: " ")
+        let announced = configuration.announce == 0 ? "" : (announcing ? ", announced " : ", announcing ")
+            + "\(report.announcement?.macs.count ?? 0) guest MAC(s)"
+            + (uplinks.isEmpty ? " (no uplink port)" : " out of " + uplinks.map(\.name.value).joined(separator: " "))
         log("guests unblocked on \(bridgeList): learned forwarding entries flushed on \(flushed.isEmpty ? "no bridge" : flushed)"
             + (report.flushedOneByOne > 0 ? " (\(report.flushedOneByOne) one by one: no bulk delete in this kernel)" : "")
-            + (configuration.announce == 0 ? "" : ", announced \(report.announcedMACs.count) guest MAC(s)"
-                + (report.uplinks.isEmpty ? " (no uplink port)" : " out of " + report.uplinks.map(\.value).joined(separator: " "))))
+            + announced)
+        if announcing, let announcement = report.announcement { try announce(announcement) }
         return report
     }
 
-    private func announce(_ macs: [MACAddress], via uplink: Link) throws {
-        let announcer = try Announcer(interface: uplink.name, index: uplink.index)
+    /// The announcement rounds. Before each round after the first, the
+    /// block is checked: once this host is blocked again (demoted while the
+    /// rounds went on), announcing its guests would pull their traffic to a
+    /// host that drops it, so the rounds stop.
+    public func announce(_ announcement: Announcement) throws {
+        let policy = configuration.policy
+        try announce(announcement, blockedAgain: { [backend] in (try? backend.inspect(policy)) == .blocked })
+    }
+
+    private func announce(_ announcement: Announcement, blockedAgain: () -> Bool) throws {
+        let announcers = try announcement.uplinks.map { try Announcer(interface: $0.name, index: $0.index) }
         for round in 0..<configuration.announce {
-            if round > 0 { usleep(useconds_t(configuration.announceIntervalMilliseconds * 1000)) }
-            try announcer.announce(macs)
+            if round > 0 {
+                usleep(useconds_t(configuration.announceIntervalMilliseconds * 1000))
+                if blockedAgain() {
+                    log("announcements stopped after \(round) round(s): the guests are blocked again")
+                    return
+                }
+            }
+            for announcer in announcers { try announcer.announce(announcement.macs) }
+        }
+    }
+
+    /// `announce(_:)` in a detached process, so an unblock returns as soon
+    /// as the guests are open. Forks like `startGuard()`: for single-threaded
+    /// programs only. False if the process could not be started.
+    @discardableResult
+    public func announceInBackground(_ announcement: Announcement) -> Bool {
+        let log = self.log
+        let policy = configuration.policy
+        let choice = configuration.backend
+        return DetachedProcess.spawn {
+            // Fresh sockets: the parent's were closed when the child detached.
+            let backend = try? choice.select().backend
+            do {
+                try announce(announcement, blockedAgain: { (try? backend?.inspect(policy)) == .blocked })
+            } catch {
+                log("announcements failed: \(error)")
+            }
+            _exit(0)
         }
     }
 

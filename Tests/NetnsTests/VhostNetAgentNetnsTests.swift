@@ -153,6 +153,50 @@ class VhostNetAgentScenarios: XCTestCase {
         XCTAssertEqual(frames.count, 2, "announce=2 RARP frames from g2's MAC on the switch:\n\(text)")
     }
 
+    /// The promotable clone as Pacemaker drives it: start blocks, promote
+    /// opens, demote blocks; monitor tells the roles apart and reports an
+    /// unpromoted instance whose block vanished (never as promoted).
+    func checkPromotableCycleWithRealTraffic() throws {
+        let meta = ["OCF_RESKEY_CRM_meta_promotable": "true", "OCF_RESKEY_CRM_meta_promoted_max": "1"]
+        func run(_ action: String) -> AgentProcess.Result { agent.run(action, params, environment: meta) }
+        func monitor() -> AgentProcess.Result {
+            agent.run("monitor", params, environment: meta.merging(["OCF_RESKEY_CRM_meta_interval": "7000"]) { $1 })
+        }
+        let probe = agent.run("monitor", params, environment: meta)
+        XCTAssertEqual(probe.status, 1, "open guests on a host the cluster never started: a failure, so it gets blocked\n\(probe)")
+        XCTAssertEqual(run("start").status, 0)
+        XCTAssertEqual(monitor().status, 0, "unpromoted, block verified")
+        assertGuestsIsolated(true)
+        XCTAssertEqual(run("promote").status, 0)
+        XCTAssertEqual(monitor().status, 8, "promoted, guests open")
+        assertGuestsIsolated(false)
+        XCTAssertEqual(run("demote").status, 0)
+        XCTAssertEqual(monitor().status, 0)
+        assertGuestsIsolated(true)
+
+        try wipeFirewall()
+        let vanished = monitor()
+        XCTAssertEqual(vanished.status, 1, "an unpromoted instance whose block vanished is a failure of that instance, never 8\n\(vanished)")
+        XCTAssertTrue(vanished.exitReason?.hasPrefix("unpromoted, but") == true, "\(vanished)")
+        XCTAssertEqual(run("stop").status, 0, "recovery: stop blocks (fails closed) ...")
+        XCTAssertEqual(monitor().status, 7)
+        assertGuestsIsolated(true)
+        XCTAssertEqual(run("start").status, 0, "... and start keeps it blocked")
+        XCTAssertEqual(monitor().status, 0)
+
+        // Someone else blocks the promoted host's guests (another instance's
+        // state directory): a failed promoted instance, 9.
+        XCTAssertEqual(run("promote").status, 0)
+        let other = try AgentProcess(agent: "vhostnet", namespace: lab.host)
+        XCTAssertEqual(other.run("block", params).status, 0)
+        let cut = monitor()
+        XCTAssertEqual(cut.status, 9, "\(cut)")
+        XCTAssertEqual(run("promote").status, 0, "promote again opens them")
+        XCTAssertEqual(monitor().status, 8)
+        XCTAssertEqual(run("stop").status, 0, "stop of a promoted instance blocks")
+        assertGuestsIsolated(true)
+    }
+
     func checkBadParametersAndLSBBlockAction() throws {
         for (p, reason) in [(["bridge": "xenbr1", "guest_ports": "*"], "parameter 'guest_ports'"),
                             (["bridge": "xenbr1", "backend": "pf"], "parameter 'backend'"),
@@ -175,6 +219,7 @@ final class VhostNetNFTablesNetnsTests: VhostNetAgentScenarios {
     func testSilentGuestIsReachableAtOnceAfterUnblock() throws { try checkSilentGuestIsReachableAtOnceAfterUnblock() }
     func testAnnouncesKnownGuestMACsOutOfTheUplink() throws { try checkAnnouncesKnownGuestMACsOutOfTheUplink() }
     func testBadParametersAndLSBBlockAction() throws { try checkBadParametersAndLSBBlockAction() }
+    func testPromotableCycleWithRealTraffic() throws { try checkPromotableCycleWithRealTraffic() }
 }
 
 final class VhostNetIPTablesNetnsTests: VhostNetAgentScenarios {
@@ -188,4 +233,5 @@ final class VhostNetIPTablesNetnsTests: VhostNetAgentScenarios {
     func testSilentGuestIsReachableAtOnceAfterUnblock() throws { try checkSilentGuestIsReachableAtOnceAfterUnblock() }
     func testAnnouncesKnownGuestMACsOutOfTheUplink() throws { try checkAnnouncesKnownGuestMACsOutOfTheUplink() }
     func testBadParametersAndLSBBlockAction() throws { try checkBadParametersAndLSBBlockAction() }
+    func testPromotableCycleWithRealTraffic() throws { try checkPromotableCycleWithRealTraffic() }
 }

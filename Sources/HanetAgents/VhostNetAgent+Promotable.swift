@@ -1,0 +1,88 @@
+import HanetOCF
+import HanetHost
+import HanetFirewall
+
+/// The actions, in both modes: a promotable clone (start blocks, promote
+/// opens) and the primitive of earlier versions (start opens).
+extension VhostNetAgent {
+    /// Pacemaker passes a promotable clone's meta attributes to every
+    /// instance action; promote and demote exist only there.
+    var promotable: Bool {
+        context.meta["promotable"] == "true" || context.action == "promote" || context.action == "demote"
+    }
+
+    var role: VhostNetRole { VhostNetRole(stateDirectory: context.stateDirectory, policy: configuration.policy) }
+
+    public func start() throws {
+        if promotable {
+            try close(recording: .unpromoted)
+        } else {
+            try open()
+        }
+    }
+
+    /// Both modes: the guests are blocked and stay blocked. A stopped
+    /// instance fails closed, with the guard watching the block.
+    public func stop() throws {
+        try close(recording: nil)
+    }
+
+    public func perform(action: String) throws -> OCFExitCode? {
+        switch action {
+        case "promote":
+            try role.record(.promoted)
+            try open()
+        case "demote":
+            try close(recording: .unpromoted)
+        case "block":
+            try close(recording: nil)
+        default:
+            return nil
+        }
+        return .success
+    }
+
+    public func monitor() throws -> ActionResult {
+        let isolation = try resource()
+        let health = try isolation.health(checkLevel: context.checkLevel)
+        guard promotable else { return standardResult(for: health) }
+        let open = health.state != .stopped
+        switch (try role.current(), open) {
+        case (.promoted, true):
+            context.log.debug(health.reason)
+            return ActionResult(.runningPromoted)
+        case (.promoted, false):
+            return ActionResult(.failedPromoted, "promoted, but \(health.reason): the guests are cut off")
+        case (.unpromoted, false):
+            return .success
+        case (.unpromoted, true):
+            return ActionResult(.errGeneric, "unpromoted, but \(health.reason)")
+        case (nil, false):
+            return .notRunning(health.reason)
+        case (nil, true):
+            return ActionResult(.errGeneric, "not started here, but \(health.reason)")
+        }
+    }
+
+    /// Opens the guests (primitive start, promote) and returns as soon as
+    /// they are: the announcement rounds go on in a detached process.
+    private func open() throws {
+        let isolation = try resource()
+        let report = try isolation.unblock(announcing: false)
+        if let announcement = report.announcement, !isolation.announceInBackground(announcement) {
+            try isolation.announce(announcement) // no fork: announce here, late rather than never
+        }
+    }
+
+    /// Blocks, then leaves the guard that keeps the block in place (or,
+    /// with guard=false, ends one an earlier call left behind). A guard
+    /// that cannot start is logged, not fatal: the block is in place and
+    /// the monitor still watches it. The role is recorded after the block:
+    /// a demote killed halfway still says promoted, and monitor reports it.
+    private func close(recording newRole: VhostNetRole.Role?) throws {
+        let isolation = try resource()
+        try isolation.block()
+        if guardsBlock { isolation.startGuard() } else { isolation.stopGuard() }
+        try role.record(newRole)
+    }
+}
