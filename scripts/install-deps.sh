@@ -13,6 +13,9 @@ PKGS=(
   iproute2 iptables arptables ebtables nftables iputils-ping iputils-arping tcpdump strace
   # Pacemaker / OCF tooling
   pacemaker pacemaker-cli-utils corosync resource-agents crmsh libxml2-utils
+  # the README's recipes are applied with the real pcs and crm (recipes tier), with
+  # a real fence device in the CIB as production needs
+  pcs fence-agents
   # VM tier: a stock Debian kernel run under qemu (software emulation)
   qemu-system-x86 linux-image-amd64 busybox-static xz-utils zstd
   # benchmarks and packaging

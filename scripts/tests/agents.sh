@@ -71,6 +71,29 @@ check "vhostnet blocked table present" bash -c "nft list tables bridge | grep -q
 check "vhostnet --force-start (unblock)" rc_is 0 "${VCRM[@]}" --force-start
 check "vhostnet --force-check while unblocked: 0" rc_is 0 "${VCRM[@]}" --force-check
 check "vhostnet after nft flush ruleset: reachable (0)" bash -c "$(declare -f rc_is); ${VCRM[*]} --force-stop >/dev/null 2>&1; nft flush ruleset; rc_is 0 ${VCRM[*]} --force-check"
+# --- vhostnet as a promotable clone instance (Pacemaker passes the clone's
+# meta attributes to every instance action; crm_resource passes them through)
+PROMO=(env OCF_RESKEY_CRM_meta_promotable=true OCF_RESKEY_CRM_meta_promoted_max=1 HA_RSCTMP=/tmp/hanet-vp)
+check "ocf-tester passes ocf:hanet:vhostnet as a promotable instance (promote, demote twice each)" bash -c "
+  ${PROMO[*]} ocf-tester -n vh-promo -o bridge=xenbr1 -o announce=0 -o guard=false $RA/vhostnet 2>&1 | tee /dev/stderr | grep -q 'passed all tests'"
+check "promotable --force-stop: blocked and stopped (7)" bash -c "$(declare -f rc_is); ${PROMO[*]} ${VCRM[*]} --force-stop >/dev/null && rc_is 7 ${PROMO[*]} ${VCRM[*]} --force-check"
+check "promotable --force-start: blocked, Unpromoted (0)" bash -c "$(declare -f rc_is); ${PROMO[*]} ${VCRM[*]} --force-start >/dev/null && rc_is 0 ${PROMO[*]} ${VCRM[*]} --force-check && nft list table bridge \$(nft list tables bridge | awk '/hanet_/ {print \$3}') | grep -vq dormant"
+check "promotable --force-promote: guests open, Promoted (8)" bash -c "$(declare -f rc_is); ${PROMO[*]} ${VCRM[*]} --force-promote >/dev/null && rc_is 8 ${PROMO[*]} ${VCRM[*]} --force-check"
+check "promotable --force-demote: blocked again, Unpromoted (0)" bash -c "$(declare -f rc_is); ${PROMO[*]} ${VCRM[*]} --force-demote >/dev/null && rc_is 0 ${PROMO[*]} ${VCRM[*]} --force-check"
+check "promotable: the Unpromoted instance's block flushed away is a failure of that instance (1), never 8" bash -c "
+  nft flush ruleset; ${PROMO[*]} ${VCRM[*]} --force-check > /tmp/vp.out 2>&1; rc=\$?; cat /tmp/vp.out
+  [ \$rc = 1 ] && grep -q 'unpromoted, but no block installed' /tmp/vp.out"
+check "promotable: recovery (stop, start) blocks it again (0)" bash -c "$(declare -f rc_is); ${PROMO[*]} ${VCRM[*]} --force-stop >/dev/null && ${PROMO[*]} ${VCRM[*]} --force-start >/dev/null && rc_is 0 ${PROMO[*]} ${VCRM[*]} --force-check"
+check "promotable: promote returns before the announcement rounds end (announce=3 x 1000 ms)" bash -c "
+  ip link add upv0 type veth peer name upv0p; ip link set upv0 master xenbr1 up; ip link set upv0p up
+  ip link add vif9.0 type veth peer name g9; ip link set vif9.0 master xenbr1 up; ip link set g9 up
+  ${PROMO[*]} OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false $RA/vhostnet demote
+  echo 'aa:bb:cc:00:00:09=vif9.0' > /tmp/hanet-vp/hanet-vhostnet-\$(ls /tmp/hanet-vp | sed -n 's/^hanet-vhostnet-\\([0-9a-f]*\\)-role.state/\\1/p')-macs.state
+  start=\${EPOCHREALTIME/./}; ${PROMO[*]} OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false OCF_RESKEY_announce=3 OCF_RESKEY_announce_interval=1000 $RA/vhostnet promote; rc=\$?
+  took=\$(( (\${EPOCHREALTIME/./} - start) / 1000 )); echo promote rc=\$rc in \$took ms
+  sleep 0.3; pgrep -f 'vhostnet promote' >/dev/null; bg=\$?; echo announcer still running: \$((1 - bg))
+  ip link del upv0; ip link del vif9.0; [ \$rc = 0 ] && [ \$bg = 0 ]"
+
 # strace -f would wait for the guard forever, so count execs with guard=false,
 # then check that the guard is a fork of the agent binary (no exec).
 for action in stop monitor start; do
