@@ -6,9 +6,13 @@ import HanetFirewall
 /// opens) and the primitive of earlier versions (start opens).
 extension VhostNetAgent {
     /// Pacemaker passes a promotable clone's meta attributes to every
-    /// instance action; promote and demote exist only there.
+    /// instance action (probes included): `promotable`, and the promoted
+    /// instance count under its 2.1 and its older name, which is what
+    /// DRBD's agent looks for. promote and demote exist only there.
     var promotable: Bool {
-        context.meta["promotable"] == "true" || context.action == "promote" || context.action == "demote"
+        let meta = context.meta
+        return meta["promotable"] == "true" || meta["promoted_max"] != nil || meta["master_max"] != nil
+            || context.action == "promote" || context.action == "demote"
     }
 
     var role: VhostNetRole { VhostNetRole(stateDirectory: context.stateDirectory, policy: configuration.policy) }
