@@ -27,7 +27,12 @@ public final class BridgeFDB {
         request.append(header: header)
         request.attribute(UInt16(NDA_MASTER), u32: UInt32(bitPattern: bridgeIndex))
         let messages = try connection.dump(request, operation: "RTM_GETNEIGH", object: "bridge \(bridgeIndex)")
-        return try messages.compactMap { try Self.decode($0) }.filter { $0.bridgeIndex == nil || $0.bridgeIndex == bridgeIndex }
+        // Without NETLINK_GET_STRICT_CHK the kernel ignores NDA_MASTER in a
+        // dump request (valid_fdb_dump_legacy) and returns every device's
+        // entries, VXLAN's included: keep only those the bridge reports as
+        // its own (every bridge entry carries NDA_MASTER), or the one-by-one
+        // flush below would delete other devices' entries.
+        return try messages.compactMap { try Self.decode($0) }.filter { $0.bridgeIndex == bridgeIndex }
     }
 
     /// Removes one learned entry. Equivalent to: `bridge fdb del MAC dev PORT master [vlan N]`.

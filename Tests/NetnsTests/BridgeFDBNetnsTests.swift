@@ -39,6 +39,29 @@ final class BridgeFDBNetnsTests: XCTestCase {
         XCTAssertTrue(witness.contains("02:00:00:00:00:5a"), witness)
     }
 
+    /// The kernel ignores the bridge filter of a (non-strict) dump and
+    /// returns every device's entries: only the named bridge's may come back,
+    /// or a one-by-one flush would delete another device's entries.
+    func testEntriesAreThoseOfTheNamedBridgeOnly() throws {
+        let host = try TestNamespace("fdbonly")
+        defer { host.remove() }
+        try host.sh("""
+            ip link add br0 type bridge; ip link add br1 type bridge
+            ip link add p0 type veth peer name q0; ip link add p1 type veth peer name q1
+            ip link set p0 master br0; ip link set p1 master br1
+            bridge fdb add 02:00:00:00:0b:00 dev p0 master static
+            bridge fdb add 02:00:00:00:0b:01 dev p1 master static
+            bridge fdb add 02:00:00:00:0b:02 dev q1 self permanent
+            """)
+        let links = try LinkManager(namespace: .named(host.name))
+        let fdb = try BridgeFDB(namespace: .named(host.name))
+        let br0 = try XCTUnwrap(try links.link(named: "br0"))
+        let macs = try fdb.entries(bridgeIndex: br0.index).map(\.mac.description)
+        XCTAssertTrue(macs.contains("02:00:00:00:0b:00"), "\(macs)")
+        XCTAssertFalse(macs.contains("02:00:00:00:0b:01"), "br1's entry: \(macs)")
+        XCTAssertFalse(macs.contains("02:00:00:00:0b:02"), "a device's own (self) entry: \(macs)")
+    }
+
     /// One bulk request forgets what the bridge learned and nothing else:
     /// not hand-added entries (static or dynamic), not the ports' own
     /// addresses, not another bridge's entries.
