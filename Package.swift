@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "HanetHost", dependencies: ["HanetNetlink", "HanetLinks", "HanetFirewall"]),
         .target(name: "HanetOCF", dependencies: ["CSyslog"]),
         .target(name: "HanetAgents", dependencies: ["HanetOCF", "HanetHost", "HanetLinks", "HanetFirewall", "HanetNetlink"]),
-        .target(name: "HanetTesting", dependencies: ["HanetNetlink"]),
+        .target(name: "HanetTesting", dependencies: ["HanetNetlink", "HanetLinks", "HanetFirewall", "CLinuxNet"]),
         .executableTarget(name: "hanet-agent", dependencies: ["HanetAgents"]),
         .executableTarget(name: "hanet", dependencies: ["HanetAgents", "HanetHost", "HanetOCF", "HanetLinks", "HanetNetlink", "HanetFirewall"]),
 
