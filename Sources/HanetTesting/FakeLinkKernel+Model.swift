@@ -87,7 +87,7 @@ extension FakeLinkKernel {
         }
         devices[index] = port
         if master?.isBridge == true {
-            fdb.removeAll { $0.portIndex == index }
+            fdb.removeAll { $0.portIndex == index && $0.bridgeIndex == masterIndex }
             followLowestPortMTU(masterIndex)
         }
     }

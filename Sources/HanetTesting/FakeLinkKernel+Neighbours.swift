@@ -66,24 +66,33 @@ extension FakeLinkKernel {
                  _ message: NetlinkMessage) throws(Refusal) -> [UInt8] {
         switch type {
         case .getNeigh:
-            // Only the bridge FDB is modelled: other families dump nothing.
+            // Only AF_BRIDGE tables are modelled: other families dump nothing.
             guard request.header.ndm_family == UInt8(AF_BRIDGE) else { return replyDatagram([], to: message, dump: true) }
-            var entries = fdb
-            if let master = request.master, master != 0 {
-                // rtnl_fdb_dump: the filter must name a bridge.
-                guard let bridge = devices[master] else { throw Refusal(ENODEV) }
-                guard bridge.isBridge else { throw Refusal(EINVAL) }
-                entries = entries.filter { $0.bridgeIndex == master }
-            }
-            return replyDatagram(entries.map(neighbourMessage), to: message, dump: true)
+            // valid_fdb_dump_legacy: without NETLINK_GET_STRICT_CHK (hanet's
+            // sockets do not set it) an ndmsg with one u32 attribute is
+            // accepted and the attribute never read, so NDA_MASTER filters
+            // nothing: every device's entries come back, and the caller must
+            // keep its bridge's own (those carrying its NDA_MASTER).
+            return replyDatagram(fdb.map(neighbourMessage), to: message, dump: true)
         case .delNeigh where request.isBulk:
             try flush(request)
         case .delNeigh:
-            // br_fdb_delete: one entry, by port, address and VLAN.
+            // rtnl_fdb_del: NTF_MASTER (or no flag) goes to the port's bridge,
+            // NTF_SELF to the device's own table; nobody else can delete.
             guard let mac = request.mac else { throw Refusal(EINVAL, "invalid address") }
-            guard devices[request.header.ndm_ifindex] != nil else { throw Refusal(ENODEV) }
+            let index = request.header.ndm_ifindex
+            guard let device = devices[index] else { throw Refusal(ENODEV) }
+            let flags = request.header.ndm_flags
+            let bridge: Int32?
+            if (flags == 0 || flags & UInt8(NTF_MASTER) != 0), let master = device.masterIndex, devices[master]?.isBridge == true {
+                bridge = master
+            } else if flags & UInt8(NTF_SELF) != 0 {
+                bridge = nil
+            } else {
+                throw Refusal(EOPNOTSUPP)
+            }
             guard let position = fdb.firstIndex(where: {
-                $0.portIndex == request.header.ndm_ifindex && $0.mac == mac && $0.vlan == request.vlan
+                $0.portIndex == index && $0.bridgeIndex == bridge && $0.mac == mac && $0.vlan == request.vlan
             }) else { throw Refusal(ENOENT) }
             fdb.remove(at: position)
         default:
@@ -116,7 +125,7 @@ extension FakeLinkKernel {
         let wantedFlags = request.header.ndm_flags & ~UInt8(NTF_SELF | NTF_MASTER) & flagsMask
         let wantedState = request.header.ndm_state & stateMask
         fdb.removeAll { entry in
-            let inScope = device.isBridge ? entry.bridgeIndex == target : entry.portIndex == target
+            let inScope = device.isBridge ? entry.bridgeIndex == target : entry.bridgeIndex != nil && entry.portIndex == target
             return inScope && (request.vlan == nil || entry.vlan == request.vlan)
                 && entry.flags & flagsMask == wantedFlags && entry.state & stateMask == wantedState
         }

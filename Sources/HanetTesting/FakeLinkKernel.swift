@@ -33,10 +33,13 @@ import HanetLinks
 /// - Deleting a bridge or bond releases its ports; deleting a link deletes
 ///   the VLANs on it and a veth's peer; a physical NIC cannot be deleted
 ///   (EOPNOTSUPP).
-/// - RTM_GETNEIGH dump (AF_BRIDGE, NDA_MASTER) lists a bridge's entries;
-///   RTM_DELNEIGH deletes one (ENOENT if absent) or, with NLM_F_BULK, all
-///   entries whose flags/state match the masks (Linux 5.19+; EINVAL when
-///   `bulkFDBDelete` is false, as an older kernel answers).
+/// - RTM_GETNEIGH dump (AF_BRIDGE) returns every device's entries, bridge
+///   ports' and devices' own (VXLAN, NIC): a non-strict socket's NDA_MASTER
+///   is not read (valid_fdb_dump_legacy). RTM_DELNEIGH deletes one entry of
+///   the port's bridge (NTF_MASTER) or the device's own table (NTF_SELF),
+///   ENOENT if absent; with NLM_F_BULK, every entry of the bridge whose
+///   flags/state match the masks (Linux 5.19+; EINVAL when `bulkFDBDelete`
+///   is false, as an older kernel answers).
 ///
 /// Not modelled: addresses and routes, a bridge's MAC following its ports,
 /// STP port states, 802.3ad aggregation, namespaces (a veth peer sent to
@@ -169,11 +172,22 @@ public final class FakeLinkKernel: NetlinkTransport {
         fdb.append(FDBEntry(mac: mac, portIndex: portIndex, bridgeIndex: bridge, vlan: vlan, state: state, flags: flags))
     }
 
+    /// Adds an entry to a device's own table (`bridge fdb add MAC dev DEV
+    /// self`): a VXLAN's remote, a NIC's address filter. No bridge owns it,
+    /// so it is reported without NDA_MASTER, and a bridge's flush leaves it.
+    public func addSelfFDBEntry(_ mac: MACAddress, device: InterfaceName, vlan: UInt16? = nil,
+                                state: UInt16 = UInt16(NUD_PERMANENT), flags: UInt8 = UInt8(NTF_SELF)) {
+        fdb.append(FDBEntry(mac: mac, portIndex: existing(device), vlan: vlan, state: state, flags: flags))
+    }
+
     /// Entries of one bridge, as `bridge fdb show br BRIDGE` lists them.
     public func fdbEntries(bridge: InterfaceName) -> [FDBEntry] {
         guard let index = index(named: bridge.value) else { return [] }
         return fdb.filter { $0.bridgeIndex == index }
     }
+
+    /// Every entry of every device, as an AF_BRIDGE dump returns them.
+    public var allFDBEntries: [FDBEntry] { fdb }
 
     // MARK: request log
 

@@ -63,9 +63,26 @@ class FakeHostTestCase: XCTestCase {
 
     var log: (String) -> Void { { [weak self] line in self?.logged.append(line) } }
 
-    /// The record a resource keeps under the state directory.
+    /// The record a resource keeps under the state directory, read as the
+    /// plain `key=value` file it is rather than through `StateFile`: an
+    /// independent witness, and no dependence on how StateFile reads.
     func record(_ name: String) -> [String: String] {
-        StateFile(directory: stateDirectory.path, name: name).read()
+        let fd = open(StateFile(directory: stateDirectory.path, name: name).path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [:] }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            bytes += chunk[0..<count]
+        }
+        var values: [String: String] = [:]
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            values[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        return values
     }
 
     /// The change requests since `mark`, as `FakeKernelRequest.line`s.

@@ -261,6 +261,33 @@ final class FakeLinkKernelTests: FakeHostTestCase {
 
     // MARK: forwarding database
 
+    /// Without NETLINK_GET_STRICT_CHK the kernel does not read NDA_MASTER in
+    /// an FDB dump request: every device's entries come back, and entries
+    /// of a device's own table carry no NDA_MASTER at all.
+    func testFDBDumpIgnoresNDAMasterAsANonStrictKernelDoes() throws {
+        kernel.addLink("br0", kind: .bridge(Bridge()), up: true)
+        kernel.addLink("eth0", up: true, master: "br0")
+        kernel.addLink("br1", kind: .bridge(Bridge()), up: true)
+        kernel.addLink("eth1", up: true, master: "br1")
+        kernel.addLink("vx0", kind: .other("vxlan"), up: true)
+        kernel.addFDBEntry("02:00:00:00:00:01", port: "eth0")
+        kernel.addFDBEntry("02:00:00:00:00:02", port: "eth1")
+        kernel.addSelfFDBEntry("02:00:00:00:00:03", device: "vx0")
+
+        var request = NetlinkRequest(type: UInt16(RTM_GETNEIGH), flags: 0)
+        var header = ndmsg()
+        header.ndm_family = UInt8(AF_BRIDGE)
+        request.append(header: header)
+        request.attribute(UInt16(NDA_MASTER), u32: UInt32(bitPattern: try XCTUnwrap(kernel.link(named: "br0")).index))
+        let replies = try links.connection.dump(request, operation: "RTM_GETNEIGH")
+        XCTAssertEqual(replies.count, 3, "all three devices' entries")
+        XCTAssertEqual(kernel.requests.last?.summary, "fdb show br br0")
+        let masters = try replies.map { message in
+            try message.attributes(after: MemoryLayout<ndmsg>.size, context: "test")[UInt16(NDA_MASTER)]?.i32()
+        }
+        XCTAssertEqual(masters, [kernel.link(named: "br0")?.index, kernel.link(named: "br1")?.index, nil])
+    }
+
     func testFDBDumpDeleteAndBulkFlush() throws {
         kernel.addLink("br0", kind: .bridge(Bridge()), up: true)
         kernel.addLink("eth0", up: true, master: "br0")
@@ -282,9 +309,18 @@ final class FakeLinkKernelTests: FakeHostTestCase {
         XCTAssertNoThrow(try fdb.delete(entries[1]), "an entry that aged out meanwhile is no error")
         XCTAssertEqual(kernel.requests.last?.errno, ENOENT)
 
+        kernel.addLink("vx0", kind: .other("vxlan"), up: true)
+        kernel.addSelfFDBEntry("02:00:00:00:00:05", device: "vx0", state: UInt16(NUD_REACHABLE))
         XCTAssertEqual(try fdb.flushLearned(bridgeIndex: br0), .bulk)
         XCTAssertEqual(kernel.fdbEntries(bridge: "br0").map(\.mac), ["02:00:00:00:00:03"], "externally learned stays")
         XCTAssertEqual(kernel.fdbEntries(bridge: "br1").count, 1, "other bridges untouched")
+        XCTAssertEqual(kernel.allFDBEntries.last?.mac, "02:00:00:00:00:05", "and other devices' own tables")
+
+        // A device's own entry is not the bridge's to delete.
+        let vx0 = try XCTUnwrap(kernel.link(named: "vx0")).index
+        assertRefused(EOPNOTSUPP) {
+            try fdb.delete(FDBEntry(mac: "02:00:00:00:00:05", portIndex: vx0, state: UInt16(NUD_REACHABLE), flags: UInt8(NTF_SELF)))
+        }
 
         try links.setMaster("eth1", master: nil)
         XCTAssertEqual(kernel.fdbEntries(bridge: "br1"), [], "a port leaving takes its entries")

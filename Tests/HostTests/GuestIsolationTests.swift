@@ -88,7 +88,7 @@ final class GuestIsolationTests: FakeHostTestCase {
         XCTAssertEqual(changes(), [], "remembering only reads")
         XCTAssertEqual(kernel.requests.map(\.summary), ["link show br0", "link show master br0", "fdb show br br0",
                                                         "link show br1"])
-        let registry = StateFile(directory: stateDirectory.path, name: "hanet-vhostnet-\(policy.ownerTag)-macs").read()
+        let registry = record("hanet-vhostnet-\(policy.ownerTag)-macs")
         XCTAssertEqual(registry, [Self.guestMAC.description: "vif1.0"], "guest ports only, learned entries only")
         XCTAssertEqual(backend.calls, [.block(policy)])
     }
