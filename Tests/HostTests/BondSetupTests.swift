@@ -138,7 +138,14 @@ final class BondSetupTests: FakeHostTestCase {
         kernel.addLink("bond0", kind: .bond(Bond(mode: .balanceRR)), up: true)
         kernel.addLink("eth2", up: true, master: "bond0")
         let setup = bond { $0.slaves = ["eth2", "eth0"] }
-        assertHostError(.notConverged) { try setup.start() }
+        // The kind this conflict maps to is the agents' business (it moved
+        // from notConverged to wrongKind on main); what matters here is that
+        // validate refuses it, says why, and changes nothing.
+        XCTAssertThrowsError(try setup.start()) { error in
+            XCTAssertEqual((error as? HostError)?.object, "bond0")
+            XCTAssertEqual((error as? HostError)?.reason,
+                           "bond bond0 runs mode balance-rr with slaves eth2; the mode can only be changed on a bond without slaves")
+        }
         XCTAssertEqual(changes(), [], "validate refused before any change")
 
         // Without validation the kernel refuses it, in its own words.
