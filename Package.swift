@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "HanetHost", dependencies: ["HanetSystem", "HanetNetlink", "HanetLinks", "HanetFirewall"]),
         .target(name: "HanetOCF", dependencies: ["CSyslog", "HanetSystem"]),
         .target(name: "HanetAgents", dependencies: ["HanetOCF", "HanetHost", "HanetLinks", "HanetFirewall", "HanetNetlink"]),
-        .target(name: "HanetTesting", dependencies: ["HanetNetlink"]),
+        .target(name: "HanetTesting", dependencies: ["HanetNetlink", "HanetLinks", "HanetFirewall", "CLinuxNet"]),
         .executableTarget(name: "hanet-agent", dependencies: ["HanetAgents"]),
         .executableTarget(name: "hanet", dependencies: ["HanetAgents", "HanetHost", "HanetOCF", "HanetLinks", "HanetNetlink", "HanetFirewall"]),
 

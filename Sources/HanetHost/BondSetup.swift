@@ -83,7 +83,7 @@ public final class BondSetup: HostResource {
                     done.append("created bond \(c.bond) mode \(c.mode)")
                 } catch let error as NetlinkError where error.errno == EEXIST {
                     try state.update { $0["created"] = nil }
-                }
+                } catch { try? state.update { $0["created"] = nil }; throw error } // refused: nothing of ours to record
             }
             if !createdBond {
                 try state.update { $0["adopted"] = "1" }
@@ -98,10 +98,10 @@ public final class BondSetup: HostResource {
                 if link.masterIndex == bond.index { continue }
                 // Remember how we found it, so stop can leave it that way.
                 try state.update { $0["slave.\(slave.value)"] = link.isUp ? "up" : "down" }
+                enslavedNow.append(slave) // before any change: a rollback restores what it recorded
                 // Kernels up to 6.1 refuse to enslave a link that is up.
                 if link.isUp { try links.setUp(slave, false) }
                 try links.setMaster(slave, master: c.bond)
-                enslavedNow.append(slave)
                 done.append("enslaved \(slave)")
             }
             if let primary = c.primary, let primaryLink = try links.link(named: primary),
@@ -125,7 +125,7 @@ public final class BondSetup: HostResource {
                     }
                 } else {
                     try state.update { $0["vlan.\(name.value)"] = "created" }
-                    try links.add(name, kind: .vlan(Vlan(id: id)), parent: c.bond)
+                    do { try links.add(name, kind: .vlan(Vlan(id: id)), parent: c.bond) } catch { try? state.update { $0["vlan.\(name.value)"] = nil }; throw error }
                     vlansNow.append(name)
                     done.append("created VLAN \(name)")
                 }

@@ -88,7 +88,7 @@ public final class BridgeAttachment: HostResource {
                     done.append("created bridge \(c.bridge) (address \(mac))")
                 } catch let error as NetlinkError where error.errno == EEXIST {
                     try state.update { $0["created"] = nil } // someone else made it first
-                }
+                } catch { try? state.update { $0["created"] = nil }; throw error } // refused: nothing of ours to record
             }
             if !createdNow {
                 let desired = LinkManager.Desired(name: c.bridge, kind: .bridge(bridgeOptions), mac: c.mac, mtu: c.mtu)
@@ -111,7 +111,7 @@ public final class BridgeAttachment: HostResource {
                 guard let uplink = try links.link(named: uplinkName) else { throw Self.missingUplink(uplinkName) }
                 if uplink.masterIndex != bridge.index {
                     try state.update { $0["attached"] = uplinkName.value }
-                    try links.setMaster(uplinkName, master: c.bridge)
+                    do { try links.setMaster(uplinkName, master: c.bridge) } catch { try? state.update { $0["attached"] = nil }; throw error }
                     attachedNow = true
                     done.append("attached \(uplinkName) to \(c.bridge)")
                 }
