@@ -14,6 +14,13 @@ let package = Package(
             .product(name: "HanetLinks", package: "hanet"),
             .product(name: "HanetFirewall", package: "hanet"),
         ]),
+        // A tool's own unit tests, without root: hanet's fake kernel.
+        .testTarget(name: "guest-pairTests", dependencies: [
+            .product(name: "HanetHost", package: "hanet"),
+            .product(name: "HanetLinks", package: "hanet"),
+            .product(name: "HanetNetlink", package: "hanet"),
+            .product(name: "HanetTesting", package: "hanet"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

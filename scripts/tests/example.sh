@@ -16,6 +16,8 @@ trap cleanup EXIT
 finish() { summary; exit $((FAILED > 0)); }
 
 check "the example package builds against hanet by path" swift build --package-path "$EXAMPLE"
+check "the example's own unit tests pass against hanet's fake kernel (HanetTesting, no root needed)" \
+  sh -c "swift build --package-path '$EXAMPLE' --build-tests >/dev/null && swift test --package-path '$EXAMPLE' --skip-build 2>&1 | tee /dev/stderr | grep -q 'Executed 2 tests, with 0 failures'"
 BIN=$EXAMPLE/.build/debug/guest-pair
 [ -x "$BIN" ] || finish
 
