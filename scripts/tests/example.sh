@@ -60,7 +60,8 @@ readme_code() { # the Swift block of the README section that has `import HanetHo
   awk '/^## Use it from Swift/ {s=1} s && /^```swift/ {b=1; t=""; next} b && /^```/ {b=0; if (t ~ /import HanetHost/) {printf "%s", t; exit}} b {t=t $0 "\n"}' README.md
 }
 mkdir -p "$README_PKG/Sources/guest-pair"
-sed "s|path: \"../..\"|path: \"$PWD\"|" "$EXAMPLE/Package.swift" >"$README_PKG/Package.swift"
+# The example's manifest without its test target (the README shows main.swift only).
+sed -e "s|path: \"../..\"|path: \"$PWD\"|" -e '/A tool.s own unit tests/,/^        \]),$/d' "$EXAMPLE/Package.swift" >"$README_PKG/Package.swift"
 readme_code >"$README_PKG/Sources/guest-pair/main.swift"
 check "the README's Swift code is the example's API (it builds)" \
   sh -c "grep -q 'import HanetHost' '$README_PKG/Sources/guest-pair/main.swift' && swift build --package-path '$README_PKG'"
