@@ -5,10 +5,20 @@ import Glibc
 /// Every request gets a fresh sequence number, and only replies carrying that
 /// sequence and our port are accepted: anything else (a late reply to an
 /// abandoned request, an event) is skipped rather than misread as the answer.
+///
+/// No wait is unbounded: each wait for a reply datagram ends at `timeout`
+/// (5 s unless the caller chose), as an error naming the operation and
+/// object, `RTM_GETLINK xenbr1: no reply within 5000 ms (ETIMEDOUT)`. After
+/// such an error (or a failed receive) a late answer may still arrive; its
+/// sequence keeps it from being taken for the next request's, but a dump
+/// abandoned halfway keeps the socket busy (EBUSY for the next dump), so a
+/// long-lived caller should open a new connection.
 public final class NetlinkConnection {
     /// The socket (or fake kernel) underneath; callers reach it to size its
     /// buffers before a large batch (`reserveBuffers`).
     public let transport: NetlinkTransport
+    /// How long each wait for a reply may take.
+    public let timeout: NetlinkTimeout
     private var sequence: UInt32
 
     /// One message of a batch, with the names used if the kernel rejects it.
@@ -30,17 +40,19 @@ public final class NetlinkConnection {
 
     /// Talks through an open transport. The first request carries
     /// `firstSequence + 1`; tests fix it to compare golden bytes, otherwise
-    /// it is derived from the clock.
-    public init(transport: NetlinkTransport, firstSequence: UInt32? = nil) {
+    /// it is derived from the clock. Each wait for a reply ends at `timeout`.
+    public init(transport: NetlinkTransport, firstSequence: UInt32? = nil, timeout: NetlinkTimeout = .default) {
         self.transport = transport
+        self.timeout = timeout
         // Distinct start values keep two short-lived agents' sequences apart
         // in traces; tests pass a fixed value for golden bytes.
         sequence = firstSequence ?? UInt32(truncatingIfNeeded: time(nil))
     }
 
     /// Opens a real socket on `bus` inside `namespace`.
-    public convenience init(bus: Int32 = NetlinkConstants.route, namespace: NetworkNamespace = .current) throws(NetlinkError) {
-        self.init(transport: try NetlinkSocket(bus: bus, namespace: namespace))
+    public convenience init(bus: Int32 = NetlinkConstants.route, namespace: NetworkNamespace = .current,
+                            timeout: NetlinkTimeout = .default) throws(NetlinkError) {
+        self.init(transport: try NetlinkSocket(bus: bus, namespace: namespace), timeout: timeout)
     }
 
     private func nextSequence() -> UInt32 {
@@ -56,10 +68,10 @@ public final class NetlinkConnection {
         var request = request
         request.flags |= NetlinkConstants.request | NetlinkConstants.ack
         let seq = nextSequence()
-        try transport.send(request.encoded(sequence: seq, portID: transport.portID))
+        try send(request.encoded(sequence: seq, portID: transport.portID), operation: operation, object: object)
         var replies: [NetlinkMessage] = []
         while true {
-            for message in try receiveMessages() where message.sequence == seq && accepts(message) {
+            for message in try receiveMessages(operation: operation, object: object) where message.sequence == seq && accepts(message) {
                 if message.type == NetlinkConstants.error {
                     try Self.checkError(message, operation: operation, object: object)
                     return replies
@@ -74,9 +86,9 @@ public final class NetlinkConnection {
         var request = request
         request.flags |= NetlinkConstants.request
         let seq = nextSequence()
-        try transport.send(request.encoded(sequence: seq, portID: transport.portID))
+        try send(request.encoded(sequence: seq, portID: transport.portID), operation: operation, object: object)
         while true {
-            for message in try receiveMessages() where message.sequence == seq && accepts(message) {
+            for message in try receiveMessages(operation: operation, object: object) where message.sequence == seq && accepts(message) {
                 if message.type == NetlinkConstants.error {
                     try Self.checkError(message, operation: operation, object: object)
                     continue // a bare ACK before the reply is not an answer
@@ -103,11 +115,11 @@ public final class NetlinkConnection {
         var request = request
         request.flags |= NetlinkConstants.request | NetlinkConstants.dump
         let seq = nextSequence()
-        try transport.send(request.encoded(sequence: seq, portID: transport.portID))
+        try send(request.encoded(sequence: seq, portID: transport.portID), operation: operation, object: object)
         var results: [NetlinkMessage] = []
         var interrupted = false
         while true {
-            for message in try receiveMessages() where message.sequence == seq && accepts(message) {
+            for message in try receiveMessages(operation: operation, object: object) where message.sequence == seq && accepts(message) {
                 if message.flags & NetlinkConstants.dumpInterrupted != 0 { interrupted = true }
                 switch message.type {
                 case NetlinkConstants.done:
@@ -147,9 +159,12 @@ public final class NetlinkConnection {
             bySequence[seq] = index
             datagram += request.encoded(sequence: seq, portID: transport.portID)
         }
-        try transport.send(datagram)
+        let first = items[0]
+        try send(datagram, operation: first.operation, object: first.object)
         while !pending.isEmpty {
-            for message in try receiveMessages() where accepts(message) && message.type == NetlinkConstants.error {
+            // A lost answer is the transaction's, named by its first message.
+            for message in try receiveMessages(operation: first.operation, object: first.object)
+            where accepts(message) && message.type == NetlinkConstants.error {
                 guard let index = bySequence[message.sequence] else { continue }
                 try Self.checkError(message, operation: items[index].operation, object: items[index].object)
                 pending[message.sequence] = nil
@@ -161,9 +176,46 @@ public final class NetlinkConnection {
         message.portID == transport.portID || message.portID == 0
     }
 
-    private func receiveMessages() throws -> [NetlinkMessage] {
-        let datagram = try transport.receive()
-        return try NetlinkMessage.split(datagram: datagram[...])
+    private func send(_ datagram: [UInt8], operation: String, object: String?) throws(NetlinkError) {
+        do {
+            try transport.send(datagram)
+        } catch {
+            throw Self.inContext(error, operation: operation, object: object)
+        }
+    }
+
+    /// One reply datagram, split into messages, within `timeout`. Errors
+    /// name the operation waited for: "recvfrom: ENOBUFS" alone does not
+    /// tell an administrator which request lost its answer.
+    private func receiveMessages(operation: String, object: String?) throws -> [NetlinkMessage] {
+        let start = ContinuousClock.now
+        let (end, cutByDeadline) = timeout.wait(from: start)
+        let received: [UInt8]?
+        do {
+            received = try transport.receive(deadline: end)
+        } catch {
+            throw Self.inContext(error, operation: operation, object: object)
+        }
+        guard let datagram = received else {
+            let waited = NetlinkTimeout.milliseconds(end - start)
+            throw NetlinkError(operation: operation, object: object, errno: ETIMEDOUT,
+                               kernelMessage: "no reply within \(waited) ms" + (cutByDeadline ? ", all that was left before the deadline" : ""))
+        }
+        do {
+            return try NetlinkMessage.split(datagram: datagram[...])
+        } catch {
+            throw NetlinkDecodeError([operation, object, "reply"].compactMap { $0 }.joined(separator: " "), "\(error.context) \(error.reason)")
+        }
+    }
+
+    /// A socket-level failure (`recvfrom`, `sendto`, `poll`) retold as the
+    /// operation's: `RTM_GETLINK xenbr1: recvfrom: ... (ENOBUFS)`.
+    static func inContext(_ error: NetlinkError, operation: String, object: String?) -> NetlinkError {
+        var why = error.kernelMessage ?? Errno.describe(error.errno)
+        if error.operation == "recvfrom" && error.errno == ENOBUFS {
+            why = "the socket's receive buffer overflowed and the reply was dropped"
+        }
+        return NetlinkError(operation: operation, object: object, errno: error.errno, kernelMessage: "\(error.operation): \(why)")
     }
 
     /// Decodes an NLMSG_ERROR (or failed NLMSG_DONE): 0 is an ACK, a negative
