@@ -21,6 +21,9 @@ public final class NetlinkConnection {
     public let timeout: NetlinkTimeout
     private var sequence: UInt32
 
+    /// Tries of a dump the kernel flags as interrupted before giving up.
+    public static let dumpAttempts = 5
+
     /// One message of a batch, with the names used if the kernel rejects it.
     public struct BatchItem {
         /// The message. `batch` adds `NLM_F_REQUEST` and the sequence number and
@@ -101,14 +104,18 @@ public final class NetlinkConnection {
     /// A dump: all replies up to NLMSG_DONE, in one consistent snapshot.
     /// The kernel flags a dump that raced a change with NLM_F_DUMP_INTR; we
     /// retry, because a half-old, half-new list is worse than a late one.
-    /// After five interrupted attempts the fifth list is returned as it is.
+    /// After `dumpAttempts` interrupted tries we fail rather than return a
+    /// list that may mix two states: a monitor or a rollback acting on it
+    /// would act on links or rules that were never there together. The
+    /// errno is EINTR, the flag's own word; not EAGAIN, which the kernel
+    /// itself sends in ACKs, so the two causes stay apart in a log.
     public func dump(_ request: NetlinkRequest, operation: String, object: String? = nil) throws -> [NetlinkMessage] {
-        var attempt = 0
-        while true {
-            attempt += 1
+        for _ in 1...Self.dumpAttempts {
             let (messages, interrupted) = try dumpOnce(request, operation: operation, object: object)
-            if !interrupted || attempt >= 5 { return messages }
+            if !interrupted { return messages }
         }
+        throw NetlinkError(operation: operation, object: object, errno: EINTR,
+                           kernelMessage: "dump interrupted \(Self.dumpAttempts) times by concurrent changes")
     }
 
     private func dumpOnce(_ request: NetlinkRequest, operation: String, object: String?) throws -> ([NetlinkMessage], Bool) {

@@ -9,7 +9,8 @@ import HanetNetlink
 /// Faults are scripted the same way, one per request: an answer that never
 /// comes (`expectNoReply`), a receive that fails (`expectReceiveFailure`,
 /// e.g. ENOBUFS when the socket overflowed), a send that fails
-/// (`expectSendFailure`).
+/// (`expectSendFailure`), and datagrams cut short or flagged as an
+/// interrupted dump (`truncated`, `dumpInterrupted`).
 ///
 /// The fake has no clock. A receive with a deadline (how
 /// `NetlinkConnection` waits for replies) finds an empty queue and returns
@@ -125,5 +126,28 @@ public final class FakeNetlinkTransport: NetlinkTransport {
     /// Several messages in one datagram (as dumps arrive).
     public static func datagram(_ parts: Reply...) -> Reply {
         { seq, port in parts.flatMap { $0(seq, port) } }
+    }
+
+    /// `reply` cut after its first `count` bytes, as if the datagram had
+    /// been truncated in the middle of a message.
+    public static func truncated(_ reply: @escaping Reply, to count: Int) -> Reply {
+        { seq, port in Array(reply(seq, port).prefix(count)) }
+    }
+
+    /// `reply` with NLM_F_DUMP_INTR set on every message of its datagram,
+    /// as the kernel flags a dump that raced a change.
+    public static func dumpInterrupted(_ reply: @escaping Reply) -> Reply {
+        { seq, port in
+            var bytes = reply(seq, port)
+            var offset = 0
+            while bytes.count - offset >= 16 {
+                let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
+                bytes[offset + 7] |= UInt8(NetlinkConstants.dumpInterrupted >> 8)
+                bytes[offset + 6] |= UInt8(NetlinkConstants.dumpInterrupted & 0xff)
+                guard length >= 16 else { break }
+                offset += (length + 3) & ~3
+            }
+            return bytes
+        }
     }
 }
