@@ -44,17 +44,19 @@ public final class NFTablesBackend: GuestBlockBackend {
         self.switchesDormantTables = switchesDormantTables
     }
 
-    /// Opens a NETLINK_NETFILTER socket in `namespace`.
-    public convenience init(namespace: NetworkNamespace = .current) throws(NetlinkError) {
-        self.init(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace), namespace: namespace)
+    /// Opens a NETLINK_NETFILTER socket in `namespace`; replies are waited
+    /// for at most `timeout` (see `NetlinkTimeout`).
+    public convenience init(namespace: NetworkNamespace = .current, timeout: NetlinkTimeout = .default) throws(NetlinkError) {
+        self.init(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace, timeout: timeout),
+                  namespace: namespace)
     }
 
     // MARK: availability
 
     /// Asks for the ruleset generation (NFT_MSG_GETGEN): succeeds exactly when
     /// the kernel speaks nf_tables in `namespace`. Changes nothing.
-    public static func probe(namespace: NetworkNamespace = .current) throws -> UInt32 {
-        try probe(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace))
+    public static func probe(namespace: NetworkNamespace = .current, timeout: NetlinkTimeout = .default) throws -> UInt32 {
+        try probe(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace, timeout: timeout))
     }
 
     /// The probe on an open connection (which can then serve the backend).
