@@ -159,7 +159,7 @@ public struct BondAgent: HostAgent {
 
     public func resource() throws -> BondSetup {
         let log = context.log
-        return BondSetup(configuration: configuration, links: try LinkManager(), stateDirectory: context.stateDirectory,
+        return BondSetup(configuration: configuration, links: try LinkManager(timeout: context.netlinkTimeout()), stateDirectory: context.stateDirectory,
                          log: { log.info($0) })
     }
 

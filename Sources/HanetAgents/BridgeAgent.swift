@@ -96,7 +96,7 @@ public struct BridgeAgent: HostAgent {
 
     public func resource() throws -> BridgeAttachment {
         let log = context.log
-        return BridgeAttachment(configuration: configuration, links: try LinkManager(), stateDirectory: context.stateDirectory,
+        return BridgeAttachment(configuration: configuration, links: try LinkManager(timeout: context.netlinkTimeout()), stateDirectory: context.stateDirectory,
                                 log: { log.info($0) })
     }
 

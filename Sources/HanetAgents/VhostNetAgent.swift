@@ -148,6 +148,7 @@ public struct VhostNetAgent: HostAgent {
 
     public func resource() throws -> GuestIsolation {
         let log = context.log
-        return try GuestIsolation.open(configuration, stateDirectory: context.stateDirectory, log: { log.info($0) })
+        return try GuestIsolation.open(configuration, stateDirectory: context.stateDirectory, timeout: context.netlinkTimeout(),
+                                       log: { log.info($0) })
     }
 }

@@ -26,10 +26,11 @@ public enum GuestBlockBackendChoice: String, CaseIterable, Sendable {
     }
 
     /// One netfilter socket serves both the availability probe and the
-    /// backend: this runs on every monitor call.
-    public func select(namespace: NetworkNamespace = .current) throws -> Selection {
+    /// backend: this runs on every monitor call. Its waits for the
+    /// kernel's replies end at `timeout` (the agent's action deadline).
+    public func select(namespace: NetworkNamespace = .current, timeout: NetlinkTimeout = .default) throws -> Selection {
         func nftables() -> NFTablesBackend? {
-            guard let connection = try? NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace),
+            guard let connection = try? NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace, timeout: timeout),
                   NFTablesBackend.isAvailable(connection: connection) else { return nil }
             return NFTablesBackend(connection: connection, namespace: namespace)
         }

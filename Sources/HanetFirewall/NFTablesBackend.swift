@@ -19,6 +19,14 @@ import HanetNetlink
 /// - `inspect`: reads our table, its two chains by name and its rules (a
 ///   dump the kernel filters to our table) and compares them with the
 ///   rendering; an intact dormant table means unblocked.
+///
+/// What `block` and `unblock` write depends on what they read (switch an
+/// intact table, or replace it), so their batches are pinned to the ruleset
+/// generation of that read (NFNL_BATCH_GENID): if anything committed in
+/// between (nft, the guard, a second agent), the kernel refuses the batch
+/// whole with ERESTART, and the call reads again and decides again, at
+/// most `pinnedAttempts` times. A write decided on a stale read is never
+/// applied, and no two reads' conclusions are ever mixed.
 public final class NFTablesBackend: GuestBlockBackend {
     /// Always `nftables`.
     public let name = "nftables"
@@ -44,17 +52,19 @@ public final class NFTablesBackend: GuestBlockBackend {
         self.switchesDormantTables = switchesDormantTables
     }
 
-    /// Opens a NETLINK_NETFILTER socket in `namespace`.
-    public convenience init(namespace: NetworkNamespace = .current) throws(NetlinkError) {
-        self.init(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace), namespace: namespace)
+    /// Opens a NETLINK_NETFILTER socket in `namespace`; replies are waited
+    /// for at most `timeout` (see `NetlinkTimeout`).
+    public convenience init(namespace: NetworkNamespace = .current, timeout: NetlinkTimeout = .default) throws(NetlinkError) {
+        self.init(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace, timeout: timeout),
+                  namespace: namespace)
     }
 
     // MARK: availability
 
     /// Asks for the ruleset generation (NFT_MSG_GETGEN): succeeds exactly when
     /// the kernel speaks nf_tables in `namespace`. Changes nothing.
-    public static func probe(namespace: NetworkNamespace = .current) throws -> UInt32 {
-        try probe(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace))
+    public static func probe(namespace: NetworkNamespace = .current, timeout: NetlinkTimeout = .default) throws -> UInt32 {
+        try probe(connection: try NetlinkConnection(bus: NetlinkConstants.netfilter, namespace: namespace, timeout: timeout))
     }
 
     /// The probe on an open connection (which can then serve the backend).
@@ -94,25 +104,47 @@ public final class NFTablesBackend: GuestBlockBackend {
         try install(policy)
     }
 
+    /// Tries of a read and the batch it decided, when the kernel keeps
+    /// refusing the batch because the ruleset changed in between.
+    public static let pinnedAttempts = 3
+    /// Tries of a read whose replies came from different generations.
+    public static let readAttempts = 3
+
     /// `block`, returning what was installed (match kind, rule count).
     @discardableResult
     public func install(_ policy: GuestBlockPolicy) throws -> NFTablesBlockResult {
-        // Fast path: our intact table is already there; wake it if dormant.
-        if switchesDormantTables, let (snapshot, ruleset) = try intact(policy) {
-            if snapshot.table.flags & NFTablesConstants.tableFlagDormant != 0 {
-                try connection.batch(ruleset.switchBatch(dormant: false))
+        try retryingChangedRuleset(policy) { try installOnce(policy) }
+    }
+
+    private func installOnce(_ policy: GuestBlockPolicy) throws -> NFTablesBlockResult {
+        // Without the switch there is nothing to read: the replace batch
+        // leaves the same table whatever was there.
+        var generation: UInt32?
+        if switchesDormantTables {
+            let read = try pinnedRead(policy)
+            generation = read.generation
+            // Fast path: our intact table is already there; wake it if dormant.
+            if let (snapshot, ruleset) = read.intact {
+                if snapshot.table.flags & NFTablesConstants.tableFlagDormant != 0 {
+                    try connection.batch(ruleset.switchBatch(dormant: false, generation: generation))
+                }
+                let result = NFTablesBlockResult(table: ruleset.table.name, match: ruleset.match, rules: ruleset.rules.count, bytes: 0)
+                lastBlock = result
+                return result
             }
-            let result = NFTablesBlockResult(table: ruleset.table.name, match: ruleset.match, rules: ruleset.rules.count, bytes: 0)
-            lastBlock = result
-            return result
         }
+        return try replace(policy, generation: generation)
+    }
+
+    /// The replace batch, bridge-scoped first where that may work.
+    private func replace(_ policy: GuestBlockPolicy, generation: UInt32?) throws -> NFTablesBlockResult {
         // With no bridge named there is nothing to scope to: match port names.
         let candidates: [NFTablesMatch] = policy.bridges.isEmpty || bridgeMatchSupported == false
             ? [.portOnly] : [.bridgeAndPort, .portOnly]
         var lastError: Error?
         for match in candidates {
             let ruleset = NFTablesRuleset(policy: policy, match: match)
-            let items = ruleset.blockBatch()
+            let items = ruleset.blockBatch(generation: generation)
             let bytes = prepareBuffers(for: items)
             do {
                 try connection.batch(items)
@@ -137,26 +169,58 @@ public final class NFTablesBackend: GuestBlockBackend {
     /// `nft delete table bridge hanet_<tag>`. No table is success. With
     /// `switchesDormantTables` off, the table is always deleted.
     public func unblock(_ policy: GuestBlockPolicy) throws {
-        let table = Self.tableName(for: policy)
-        if switchesDormantTables, let (snapshot, ruleset) = try intact(policy) {
-            if snapshot.table.flags & NFTablesConstants.tableFlagDormant == 0 {
-                try connection.batch(ruleset.switchBatch(dormant: true))
-            }
-            lastBlock = nil
-            return
-        }
-        do {
-            try connection.batch(NFTablesRuleset.unblockBatch(table: table))
-        } catch let error as NetlinkError where error.errno == ENOENT && error.operation == "NFT_MSG_DELTABLE" {
-            // Nothing installed: already unblocked.
-        }
+        try retryingChangedRuleset(policy) { try unblockOnce(policy) }
         lastBlock = nil
     }
 
-    /// Our table as rendered for `policy` (with either match kind), dormant
-    /// or not; nil when absent or different.
-    private func intact(_ policy: GuestBlockPolicy) throws -> (NFTablesSnapshot, NFTablesRuleset)? {
-        guard let snapshot = try snapshot(of: policy) else { return nil }
+    private func unblockOnce(_ policy: GuestBlockPolicy) throws {
+        let table = Self.tableName(for: policy)
+        var generation: UInt32?
+        if switchesDormantTables {
+            let read = try pinnedRead(policy)
+            generation = read.generation
+            if let (snapshot, ruleset) = read.intact {
+                if snapshot.table.flags & NFTablesConstants.tableFlagDormant == 0 {
+                    try connection.batch(ruleset.switchBatch(dormant: true, generation: generation))
+                }
+                return
+            }
+        }
+        do {
+            try connection.batch(NFTablesRuleset.unblockBatch(table: table, generation: generation))
+        } catch let error as NetlinkError where error.errno == ENOENT && error.operation == "NFT_MSG_DELTABLE" {
+            // Nothing installed: already unblocked.
+        }
+    }
+
+    /// Runs a read and the batch it decided again while the kernel refuses
+    /// the batch with ERESTART (against NFNL_MSG_BATCH_BEGIN: the ruleset
+    /// generation moved since the read, and nothing of the batch was
+    /// applied), at most `pinnedAttempts` times; then that is the error.
+    private func retryingChangedRuleset<T>(_ policy: GuestBlockPolicy, _ attempt: () throws -> T) throws -> T {
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                return try attempt()
+            } catch let error as NetlinkError where error.errno == ERESTART && error.operation == "NFNL_MSG_BATCH_BEGIN" {
+                guard attempts < Self.pinnedAttempts else {
+                    throw NetlinkError(operation: "NFT batch", object: "bridge \(Self.tableName(for: policy))", errno: ERESTART,
+                                       kernelMessage: "ruleset changed between read and write \(attempts) times in a row (concurrent nf_tables commits)")
+                }
+            }
+        }
+    }
+
+    /// The read a write depends on: our table as rendered for `policy`
+    /// (with either match kind, dormant or not; nil when absent or
+    /// different), and the generation it was read in, for the batch.
+    private func pinnedRead(_ policy: GuestBlockPolicy) throws -> (intact: (NFTablesSnapshot, NFTablesRuleset)?, generation: UInt32) {
+        let (snapshot, generation) = try consistentRead(table: Self.tableName(for: policy), stoppingAtDormantTable: false, pinned: true)
+        return (snapshot.flatMap { intact($0, policy) }, generation ?? 0)
+    }
+
+    private func intact(_ snapshot: NFTablesSnapshot, _ policy: GuestBlockPolicy) -> (NFTablesSnapshot, NFTablesRuleset)? {
         for match in NFTablesMatch.allCases {
             let ruleset = NFTablesRuleset(policy: policy, match: match)
             if ruleset.difference(from: snapshot, ignoringDormancy: true) == nil { return (snapshot, ruleset) }
@@ -192,18 +256,27 @@ public final class NFTablesBackend: GuestBlockBackend {
 
     /// Our table, its chains and rules as the kernel holds them; nil when the
     /// table does not exist. All replies come from one ruleset generation
-    /// (retried if a commit raced the reads).
+    /// (read again if a commit raced the reads; after `readAttempts` mixed
+    /// reads, an EINTR error rather than a mix).
     /// With `stoppingAtDormantTable`, a dormant table comes back without
     /// its chains and rules.
-    /// After three reads with mixed generations, the third is returned as it is.
     public func snapshot(of policy: GuestBlockPolicy, stoppingAtDormantTable: Bool = false) throws -> NFTablesSnapshot? {
-        let table = Self.tableName(for: policy)
-        var attempt = 0
-        while true {
-            attempt += 1
-            let (snapshot, generations) = try readOnce(table: table, stoppingAtDormantTable: stoppingAtDormantTable)
-            if generations.allSatisfy({ $0 == generations.first }) || attempt >= 3 { return snapshot }
+        try consistentRead(table: Self.tableName(for: policy), stoppingAtDormantTable: stoppingAtDormantTable, pinned: false).snapshot
+    }
+
+    /// Each reply's nfgenmsg carries the low 16 bits of the generation it
+    /// was built in; a consistent read has one. `pinned` asks for the full
+    /// 32-bit generation first (NFT_MSG_GETGEN, one more round trip, only
+    /// for reads that decide a write): the replies must then all carry it.
+    private func consistentRead(table: String, stoppingAtDormantTable: Bool, pinned: Bool) throws -> (snapshot: NFTablesSnapshot?, generation: UInt32?) {
+        for _ in 1...Self.readAttempts {
+            let generation = pinned ? try Self.probe(connection: connection) : nil
+            let (snapshot, seen) = try readOnce(table: table, stoppingAtDormantTable: stoppingAtDormantTable)
+            let expected = generation.map { UInt16(truncatingIfNeeded: $0) } ?? seen.first
+            if seen.allSatisfy({ $0 == expected }) { return (snapshot, generation) }
         }
+        throw NetlinkError(operation: "NFT read", object: "bridge \(table)", errno: EINTR,
+                           kernelMessage: "ruleset changed during each of \(Self.readAttempts) reads by concurrent commits")
     }
 
     /// The snapshot and the ruleset generation each reply carried (an

@@ -10,6 +10,10 @@ enum NFTablesConstants {
     static let subsystem = UInt16(NFNL_SUBSYS_NFTABLES)
     static let batchBegin = UInt16(NFNL_MSG_BATCH_BEGIN)
     static let batchEnd = UInt16(NFNL_MSG_BATCH_END)
+    /// Attribute of the batch begin message: the ruleset generation the
+    /// batch was written for. Kernels that know it check it; older ones
+    /// never parsed attributes of the batch begin and ignore it.
+    static let batchGenerationID = UInt16(NFNL_BATCH_GENID.rawValue)
     static let version = UInt8(NFNETLINK_V0)
     static let familyUnspecified = UInt8(AF_UNSPEC)
     static let familyBridge = UInt8(NFPROTO_BRIDGE)

@@ -18,9 +18,15 @@ enum NFTablesMessage {
     /// res_id of the batch delimiters: NFNL_SUBSYS_NFTABLES, big-endian.
     static let subsystemResID: [UInt8] = [UInt8(K.subsystem >> 8), UInt8(K.subsystem & 0xff)]
 
-    static func batchBegin() -> NetlinkRequest {
+    /// With `generation`, the batch is pinned (NFNL_BATCH_GENID, big-endian
+    /// u32 as the kernel reads it): if the ruleset has moved on since the
+    /// read that decided this batch, the kernel refuses the whole batch
+    /// with ERESTART instead of applying a change written for a state that
+    /// is gone. Without, the bytes are nft's.
+    static func batchBegin(generation: UInt32? = nil) -> NetlinkRequest {
         var request = NetlinkRequest(type: K.batchBegin, flags: 0)
         request.append(bytes: [K.familyUnspecified, K.version] + subsystemResID)
+        if let generation { request.attribute(K.batchGenerationID, bigEndian: generation) }
         return request
     }
 

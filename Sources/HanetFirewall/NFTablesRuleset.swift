@@ -112,7 +112,10 @@ public struct NFTablesRuleset: Equatable, Sendable {
     /// ACK confirms the whole commit; on failure the kernel reports every
     /// failing message (ACK or not) before it, or the commit error against
     /// the batch header.
-    public func blockBatch() -> [NetlinkConnection.BatchItem] {
+    ///
+    /// `generation` pins the batch to the ruleset generation of the read
+    /// that decided it (see `NFTablesBackend`); nil sends nft's bytes.
+    public func blockBatch(generation: UInt32? = nil) -> [NetlinkConnection.BatchItem] {
         let name = table.name
         var items: [NetlinkConnection.BatchItem] = [
             .init(NFTablesMessage.newTable(table), operation: "NFT_MSG_NEWTABLE", object: "bridge \(name)"),
@@ -125,30 +128,34 @@ public struct NFTablesRuleset: Equatable, Sendable {
         for rule in rules {
             items.append(.init(NFTablesMessage.newRule(rule, table: name), operation: "NFT_MSG_NEWRULE", object: "bridge \(name) \(rule.chain) [\(rule)]"))
         }
-        return Self.framed(items, table: name)
+        return Self.framed(items, table: name, generation: generation)
     }
 
     /// `add table bridge NAME { flags dormant; }` or its reverse: the same
     /// table, rules and chains, switched on or off in one commit. Dormant
     /// tables unhook their chains; nothing is destroyed, so the switch costs
     /// the kernel no deferred cleanup (deleting the table costs each agent
-    /// process 12-23 ms of RCU wait when its socket closes).
-    public func switchBatch(dormant: Bool) -> [NetlinkConnection.BatchItem] {
+    /// process 12-23 ms of RCU wait when its socket closes). `generation`
+    /// pins it as in `blockBatch`.
+    public func switchBatch(dormant: Bool, generation: UInt32? = nil) -> [NetlinkConnection.BatchItem] {
         var switched = table
         switched.flags = dormant ? table.flags | NFTablesConstants.tableFlagDormant : table.flags
         return Self.framed([.init(NFTablesMessage.newTable(switched), operation: "NFT_MSG_NEWTABLE",
-                                  object: "bridge \(table.name) (\(dormant ? "dormant" : "active"))")], table: table.name)
+                                  object: "bridge \(table.name) (\(dormant ? "dormant" : "active"))")],
+                           table: table.name, generation: generation)
     }
 
-    /// `delete table bridge NAME` as a one-message transaction.
-    public static func unblockBatch(table name: String) -> [NetlinkConnection.BatchItem] {
-        framed([.init(NFTablesMessage.deleteTable(name), operation: "NFT_MSG_DELTABLE", object: "bridge \(name)")], table: name)
+    /// `delete table bridge NAME` as a one-message transaction, pinned to
+    /// `generation` if given (see `blockBatch`).
+    public static func unblockBatch(table name: String, generation: UInt32? = nil) -> [NetlinkConnection.BatchItem] {
+        framed([.init(NFTablesMessage.deleteTable(name), operation: "NFT_MSG_DELTABLE", object: "bridge \(name)")],
+               table: name, generation: generation)
     }
 
-    static func framed(_ items: [NetlinkConnection.BatchItem], table name: String) -> [NetlinkConnection.BatchItem] {
+    static func framed(_ items: [NetlinkConnection.BatchItem], table name: String, generation: UInt32? = nil) -> [NetlinkConnection.BatchItem] {
         var items = items
         if !items.isEmpty { items[items.count - 1].request.flags |= NetlinkConstants.ack }
-        return [.init(NFTablesMessage.batchBegin(), operation: "NFNL_MSG_BATCH_BEGIN", object: "bridge \(name)")]
+        return [.init(NFTablesMessage.batchBegin(generation: generation), operation: "NFNL_MSG_BATCH_BEGIN", object: "bridge \(name)")]
             + items
             + [.init(NFTablesMessage.batchEnd(), operation: "NFNL_MSG_BATCH_END", object: "bridge \(name)")]
     }

@@ -71,6 +71,10 @@ public final class BridgeAttachment: HostResource {
         var done: [String] = []
         var createdNow = false
         var attachedNow = false
+        // Recorded but not confirmed: the kernel refused, or its answer was
+        // lost (ETIMEDOUT, ENOBUFS) and only the kernel knows. Rollback asks it.
+        var createRecorded = false
+        var attachRecorded = false
         do {
             let c = configuration
             let existing = try links.link(named: c.bridge)
@@ -80,6 +84,7 @@ public final class BridgeAttachment: HostResource {
                 // Record the intent first: if we die after the kernel made
                 // the bridge, stop still knows it is ours.
                 try state.update { $0["created"] = "1" }
+                createRecorded = true
                 let mac = try c.mac ?? uplinkMAC() ?? c.derivedMAC
                 do {
                     try links.add(c.bridge, kind: .bridge(bridgeOptions), mac: mac, mtu: c.mtu)
@@ -88,7 +93,8 @@ public final class BridgeAttachment: HostResource {
                     done.append("created bridge \(c.bridge) (address \(mac))")
                 } catch let error as NetlinkError where error.errno == EEXIST {
                     try state.update { $0["created"] = nil } // someone else made it first
-                } catch { try? state.update { $0["created"] = nil }; throw error } // refused: nothing of ours to record
+                    createRecorded = false
+                }
             }
             if !createdNow {
                 let desired = LinkManager.Desired(name: c.bridge, kind: .bridge(bridgeOptions), mac: c.mac, mtu: c.mtu)
@@ -111,7 +117,8 @@ public final class BridgeAttachment: HostResource {
                 guard let uplink = try links.link(named: uplinkName) else { throw Self.missingUplink(uplinkName) }
                 if uplink.masterIndex != bridge.index {
                     try state.update { $0["attached"] = uplinkName.value }
-                    do { try links.setMaster(uplinkName, master: c.bridge) } catch { try? state.update { $0["attached"] = nil }; throw error }
+                    attachRecorded = true
+                    try links.setMaster(uplinkName, master: c.bridge)
                     attachedNow = true
                     done.append("attached \(uplinkName) to \(c.bridge)")
                 }
@@ -133,7 +140,7 @@ public final class BridgeAttachment: HostResource {
                 throw HostError(.notConverged, object: c.bridge.value, "start did not reach the configured state: \(reached.reason)")
             }
         } catch {
-            rollback(created: createdNow, attached: attachedNow)
+            rollback(created: createdNow || createRecorded, attached: attachedNow, attachRecorded: attachRecorded)
             throw error
         }
         for line in done { log(line) }
@@ -145,18 +152,45 @@ public final class BridgeAttachment: HostResource {
         return try links.link(named: uplink)?.mac
     }
 
-    private func rollback(created: Bool, attached: Bool) {
-        if attached, let uplink = configuration.uplink {
-            try? links.setMaster(uplink, master: nil)
-            try? state.update { $0["attached"] = nil }
+    /// Undoes this start and clears each record once the kernel agrees:
+    /// a record stays only while the kernel could not be asked, and then
+    /// the next stop acts on it. `created` includes a creation whose answer
+    /// never came (the bridge was absent just before; if it exists now, it
+    /// is ours); `attachRecorded` without `attached` is an enslave that was
+    /// refused or unanswered, detached only if the kernel did attach.
+    private func rollback(created: Bool, attached: Bool, attachRecorded: Bool) {
+        var detached = false
+        if attached, let uplink = configuration.uplink, (try? links.setMaster(uplink, master: nil)) != nil {
+            detached = true
             log("rolled back: detached \(uplink)")
         }
-        if created {
-            _ = try? links.ensureAbsent(configuration.bridge)
+        var bridgeGone = false
+        if created, let deleted = try? links.ensureAbsent(configuration.bridge) {
+            bridgeGone = true
             try? state.update { $0["created"] = nil }
-            log("rolled back: deleted \(configuration.bridge)")
+            if deleted { log("rolled back: deleted \(configuration.bridge)") }
+        }
+        if attachRecorded, let uplink = configuration.uplink {
+            // A deleted bridge has released its ports.
+            var settled = detached || bridgeGone
+            if !settled, let isPort = uplinkIsPort(uplink) {
+                settled = !isPort || (try? links.setMaster(uplink, master: nil)) != nil
+                if isPort && settled { log("rolled back: detached \(uplink)") }
+            }
+            if settled { try? state.update { $0["attached"] = nil } }
         }
         try? state.update { $0["started"] = nil }
+    }
+
+    /// Whether the kernel has `uplink` as a port of our bridge; nil when it
+    /// cannot tell (then the record stays for stop).
+    private func uplinkIsPort(_ uplink: InterfaceName) -> Bool? {
+        do {
+            guard let port = try links.link(named: uplink), let bridge = try links.link(named: configuration.bridge) else { return false }
+            return port.masterIndex == bridge.index
+        } catch {
+            return nil
+        }
     }
 
     // MARK: stop

@@ -38,16 +38,19 @@ public final class GuestIsolation: HostResource {
     }
 
     /// Opens everything in the caller's namespace, choosing the backend.
-    public static func open(_ configuration: VhostNetConfiguration, stateDirectory: String,
+    /// Every netlink reply is waited for at most `timeout` (an agent passes
+    /// its action's deadline; the guard, a long-lived process of its own,
+    /// opens its sockets with the default).
+    public static func open(_ configuration: VhostNetConfiguration, stateDirectory: String, timeout: NetlinkTimeout = .default,
                             log: @escaping (String) -> Void = { _ in }) throws -> GuestIsolation {
         let selection: GuestBlockBackendChoice.Selection
         do {
-            selection = try configuration.backend.select()
+            selection = try configuration.backend.select(timeout: timeout)
         } catch let error as GuestBlockBackendChoice.Unavailable {
             throw HostError(.backendUnavailable, object: configuration.backend.rawValue, error.description)
         }
         return GuestIsolation(configuration: configuration, backend: selection.backend, backendReason: selection.reason,
-                              openRoute: { try NetlinkConnection(bus: NetlinkConstants.route) },
+                              openRoute: { try NetlinkConnection(bus: NetlinkConstants.route, timeout: timeout) },
                               stateDirectory: stateDirectory, log: log)
     }
 

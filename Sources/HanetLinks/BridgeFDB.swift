@@ -14,9 +14,10 @@ public final class BridgeFDB {
     /// Uses an open rtnetlink (`NETLINK_ROUTE`) connection.
     public init(connection: NetlinkConnection) { self.connection = connection }
 
-    /// Opens a rtnetlink socket inside `namespace`.
-    public convenience init(namespace: NetworkNamespace = .current) throws(NetlinkError) {
-        self.init(connection: try NetlinkConnection(bus: NetlinkConstants.route, namespace: namespace))
+    /// Opens a rtnetlink socket inside `namespace`; replies are waited for
+    /// at most `timeout` (see `NetlinkTimeout`).
+    public convenience init(namespace: NetworkNamespace = .current, timeout: NetlinkTimeout = .default) throws(NetlinkError) {
+        self.init(connection: try NetlinkConnection(bus: NetlinkConstants.route, namespace: namespace, timeout: timeout))
     }
 
     /// Entries of one bridge. Equivalent to: `bridge fdb show br BRIDGE`.

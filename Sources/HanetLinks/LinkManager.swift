@@ -17,9 +17,11 @@ public final class LinkManager {
         self.connection = connection
     }
 
-    /// Opens a rtnetlink socket inside `namespace`.
-    public convenience init(namespace: NetworkNamespace = .current) throws(NetlinkError) {
-        self.init(connection: try NetlinkConnection(bus: NetlinkConstants.route, namespace: namespace))
+    /// Opens a rtnetlink socket inside `namespace`. Every wait for the
+    /// kernel's answer ends at `timeout` (default: 5 s per reply), as a
+    /// `NetlinkError` with ETIMEDOUT naming the request.
+    public convenience init(namespace: NetworkNamespace = .current, timeout: NetlinkTimeout = .default) throws(NetlinkError) {
+        self.init(connection: try NetlinkConnection(bus: NetlinkConstants.route, namespace: namespace, timeout: timeout))
     }
 
     // MARK: reading

@@ -5,11 +5,24 @@ import Glibc
 /// Every request gets a fresh sequence number, and only replies carrying that
 /// sequence and our port are accepted: anything else (a late reply to an
 /// abandoned request, an event) is skipped rather than misread as the answer.
+///
+/// No wait is unbounded: each wait for a reply datagram ends at `timeout`
+/// (5 s unless the caller chose), as an error naming the operation and
+/// object, `RTM_GETLINK xenbr1: no reply within 5000 ms (ETIMEDOUT)`. After
+/// such an error (or a failed receive) a late answer may still arrive; its
+/// sequence keeps it from being taken for the next request's, but a dump
+/// abandoned halfway keeps the socket busy (EBUSY for the next dump), so a
+/// long-lived caller should open a new connection.
 public final class NetlinkConnection {
     /// The socket (or fake kernel) underneath; callers reach it to size its
     /// buffers before a large batch (`reserveBuffers`).
     public let transport: NetlinkTransport
+    /// How long each wait for a reply may take.
+    public let timeout: NetlinkTimeout
     private var sequence: UInt32
+
+    /// Tries of a dump the kernel flags as interrupted before giving up.
+    public static let dumpAttempts = 5
 
     /// One message of a batch, with the names used if the kernel rejects it.
     public struct BatchItem {
@@ -30,17 +43,19 @@ public final class NetlinkConnection {
 
     /// Talks through an open transport. The first request carries
     /// `firstSequence + 1`; tests fix it to compare golden bytes, otherwise
-    /// it is derived from the clock.
-    public init(transport: NetlinkTransport, firstSequence: UInt32? = nil) {
+    /// it is derived from the clock. Each wait for a reply ends at `timeout`.
+    public init(transport: NetlinkTransport, firstSequence: UInt32? = nil, timeout: NetlinkTimeout = .default) {
         self.transport = transport
+        self.timeout = timeout
         // Distinct start values keep two short-lived agents' sequences apart
         // in traces; tests pass a fixed value for golden bytes.
         sequence = firstSequence ?? UInt32(truncatingIfNeeded: time(nil))
     }
 
     /// Opens a real socket on `bus` inside `namespace`.
-    public convenience init(bus: Int32 = NetlinkConstants.route, namespace: NetworkNamespace = .current) throws(NetlinkError) {
-        self.init(transport: try NetlinkSocket(bus: bus, namespace: namespace))
+    public convenience init(bus: Int32 = NetlinkConstants.route, namespace: NetworkNamespace = .current,
+                            timeout: NetlinkTimeout = .default) throws(NetlinkError) {
+        self.init(transport: try NetlinkSocket(bus: bus, namespace: namespace), timeout: timeout)
     }
 
     private func nextSequence() -> UInt32 {
@@ -56,10 +71,10 @@ public final class NetlinkConnection {
         var request = request
         request.flags |= NetlinkConstants.request | NetlinkConstants.ack
         let seq = nextSequence()
-        try transport.send(request.encoded(sequence: seq, portID: transport.portID))
+        try send(request.encoded(sequence: seq, portID: transport.portID), operation: operation, object: object)
         var replies: [NetlinkMessage] = []
         while true {
-            for message in try receiveMessages() where message.sequence == seq && accepts(message) {
+            for message in try receiveMessages(operation: operation, object: object) where message.sequence == seq && accepts(message) {
                 if message.type == NetlinkConstants.error {
                     try Self.checkError(message, operation: operation, object: object)
                     return replies
@@ -74,9 +89,9 @@ public final class NetlinkConnection {
         var request = request
         request.flags |= NetlinkConstants.request
         let seq = nextSequence()
-        try transport.send(request.encoded(sequence: seq, portID: transport.portID))
+        try send(request.encoded(sequence: seq, portID: transport.portID), operation: operation, object: object)
         while true {
-            for message in try receiveMessages() where message.sequence == seq && accepts(message) {
+            for message in try receiveMessages(operation: operation, object: object) where message.sequence == seq && accepts(message) {
                 if message.type == NetlinkConstants.error {
                     try Self.checkError(message, operation: operation, object: object)
                     continue // a bare ACK before the reply is not an answer
@@ -89,25 +104,29 @@ public final class NetlinkConnection {
     /// A dump: all replies up to NLMSG_DONE, in one consistent snapshot.
     /// The kernel flags a dump that raced a change with NLM_F_DUMP_INTR; we
     /// retry, because a half-old, half-new list is worse than a late one.
-    /// After five interrupted attempts the fifth list is returned as it is.
+    /// After `dumpAttempts` interrupted tries we fail rather than return a
+    /// list that may mix two states: a monitor or a rollback acting on it
+    /// would act on links or rules that were never there together. The
+    /// errno is EINTR, the flag's own word; not EAGAIN, which the kernel
+    /// itself sends in ACKs, so the two causes stay apart in a log.
     public func dump(_ request: NetlinkRequest, operation: String, object: String? = nil) throws -> [NetlinkMessage] {
-        var attempt = 0
-        while true {
-            attempt += 1
+        for _ in 1...Self.dumpAttempts {
             let (messages, interrupted) = try dumpOnce(request, operation: operation, object: object)
-            if !interrupted || attempt >= 5 { return messages }
+            if !interrupted { return messages }
         }
+        throw NetlinkError(operation: operation, object: object, errno: EINTR,
+                           kernelMessage: "dump interrupted \(Self.dumpAttempts) times by concurrent changes")
     }
 
     private func dumpOnce(_ request: NetlinkRequest, operation: String, object: String?) throws -> ([NetlinkMessage], Bool) {
         var request = request
         request.flags |= NetlinkConstants.request | NetlinkConstants.dump
         let seq = nextSequence()
-        try transport.send(request.encoded(sequence: seq, portID: transport.portID))
+        try send(request.encoded(sequence: seq, portID: transport.portID), operation: operation, object: object)
         var results: [NetlinkMessage] = []
         var interrupted = false
         while true {
-            for message in try receiveMessages() where message.sequence == seq && accepts(message) {
+            for message in try receiveMessages(operation: operation, object: object) where message.sequence == seq && accepts(message) {
                 if message.flags & NetlinkConstants.dumpInterrupted != 0 { interrupted = true }
                 switch message.type {
                 case NetlinkConstants.done:
@@ -147,9 +166,12 @@ public final class NetlinkConnection {
             bySequence[seq] = index
             datagram += request.encoded(sequence: seq, portID: transport.portID)
         }
-        try transport.send(datagram)
+        let first = items[0]
+        try send(datagram, operation: first.operation, object: first.object)
         while !pending.isEmpty {
-            for message in try receiveMessages() where accepts(message) && message.type == NetlinkConstants.error {
+            // A lost answer is the transaction's, named by its first message.
+            for message in try receiveMessages(operation: first.operation, object: first.object)
+            where accepts(message) && message.type == NetlinkConstants.error {
                 guard let index = bySequence[message.sequence] else { continue }
                 try Self.checkError(message, operation: items[index].operation, object: items[index].object)
                 pending[message.sequence] = nil
@@ -161,9 +183,46 @@ public final class NetlinkConnection {
         message.portID == transport.portID || message.portID == 0
     }
 
-    private func receiveMessages() throws -> [NetlinkMessage] {
-        let datagram = try transport.receive()
-        return try NetlinkMessage.split(datagram: datagram[...])
+    private func send(_ datagram: [UInt8], operation: String, object: String?) throws(NetlinkError) {
+        do {
+            try transport.send(datagram)
+        } catch {
+            throw Self.inContext(error, operation: operation, object: object)
+        }
+    }
+
+    /// One reply datagram, split into messages, within `timeout`. Errors
+    /// name the operation waited for: "recvfrom: ENOBUFS" alone does not
+    /// tell an administrator which request lost its answer.
+    private func receiveMessages(operation: String, object: String?) throws -> [NetlinkMessage] {
+        let start = ContinuousClock.now
+        let (end, cutByDeadline) = timeout.wait(from: start)
+        let received: [UInt8]?
+        do {
+            received = try transport.receive(deadline: end)
+        } catch {
+            throw Self.inContext(error, operation: operation, object: object)
+        }
+        guard let datagram = received else {
+            let waited = NetlinkTimeout.milliseconds(end - start)
+            throw NetlinkError(operation: operation, object: object, errno: ETIMEDOUT,
+                               kernelMessage: "no reply within \(waited) ms" + (cutByDeadline ? ", all that was left before the deadline" : ""))
+        }
+        do {
+            return try NetlinkMessage.split(datagram: datagram[...])
+        } catch {
+            throw NetlinkDecodeError([operation, object, "reply"].compactMap { $0 }.joined(separator: " "), "\(error.context) \(error.reason)")
+        }
+    }
+
+    /// A socket-level failure (`recvfrom`, `sendto`, `poll`) retold as the
+    /// operation's: `RTM_GETLINK xenbr1: recvfrom: ... (ENOBUFS)`.
+    static func inContext(_ error: NetlinkError, operation: String, object: String?) -> NetlinkError {
+        var why = error.kernelMessage ?? Errno.describe(error.errno)
+        if error.operation == "recvfrom" && error.errno == ENOBUFS {
+            why = "the socket's receive buffer overflowed and the reply was dropped"
+        }
+        return NetlinkError(operation: operation, object: object, errno: error.errno, kernelMessage: "\(error.operation): \(why)")
     }
 
     /// Decodes an NLMSG_ERROR (or failed NLMSG_DONE): 0 is an ACK, a negative

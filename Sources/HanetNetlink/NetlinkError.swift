@@ -110,6 +110,7 @@ public enum Errno {
         case ETIMEDOUT: return "ETIMEDOUT"
         case ECONNREFUSED: return "ECONNREFUSED"
         case EALREADY: return "EALREADY"
+        case ERESTART: return "ERESTART"
         case EINPROGRESS: return "EINPROGRESS"
         default: return "errno \(code)"
         }

@@ -27,7 +27,9 @@ public struct NetlinkMessage: Equatable, Sendable {
     }
 
     /// Splits one datagram into messages. Throws on a header whose length
-    /// runs past the datagram instead of reading beyond it.
+    /// runs past the datagram instead of reading beyond it, and on a
+    /// datagram that ends inside a header (C's NLMSG_OK would stop there
+    /// silently, and a dump would then wait for an NLMSG_DONE that was cut off).
     public static func split(datagram: ArraySlice<UInt8>) throws(NetlinkDecodeError) -> [NetlinkMessage] {
         var messages: [NetlinkMessage] = []
         var offset = datagram.startIndex
@@ -46,6 +48,10 @@ public struct NetlinkMessage: Equatable, Sendable {
                 portID: ByteReader.u32(datagram, at: offset + 12),
                 payload: Array(datagram[(offset + 16)..<(offset + length)])))
             offset += (length + 3) & ~3
+        }
+        // The kernel aligns every message: bytes left over are a header cut short.
+        if offset < datagram.endIndex {
+            throw NetlinkDecodeError("nlmsghdr", "datagram ends in the middle of a message header (\(datagram.endIndex - offset) of 16 bytes)")
         }
         return messages
     }

@@ -59,25 +59,59 @@ public final class NetlinkSocket: NetlinkTransport {
         guard sent >= 0 else { throw NetlinkError(operation: "sendto", errno: Glibc.errno) }
     }
 
-    /// Waits for the next datagram (up to 64 KiB), retrying on `EINTR`.
-    /// `ENOBUFS` means the kernel dropped messages for this socket; a larger
-    /// datagram fails with `ENOSPC` (libmnl's report of a truncated read).
+    /// Waits for the next datagram (up to 64 KiB) as long as it takes
+    /// (event sockets), retrying on `EINTR`. `ENOBUFS` means the kernel
+    /// dropped messages for this socket; a larger datagram fails with `ENOSPC`.
     public func receive() throws(NetlinkError) -> [UInt8] {
         while true {
-            let count = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
-            if count >= 0 { return Array(buffer[0..<count]) }
-            let code = Glibc.errno
-            if code == EINTR { continue }
-            throw NetlinkError(operation: "recvfrom", errno: code)
+            if let datagram = try receiveOnce(flags: 0) { return datagram }
         }
     }
 
-    /// Waits until a datagram is readable; false on timeout. Lets event
-    /// loops keep a deadline without a second thread.
+    /// The kernel answers a request within the `send` that carried it, so
+    /// the reply is almost always queued already: one non-blocking receive
+    /// gets it, and only an empty socket costs a `poll` up to `deadline`.
+    public func receive(deadline: ContinuousClock.Instant?) throws(NetlinkError) -> [UInt8]? {
+        guard let deadline else { return try receive() }
+        while true {
+            if let datagram = try receiveOnce(flags: Int32(MSG_DONTWAIT)) { return datagram }
+            guard try waitReadable(until: deadline) else { return nil }
+        }
+    }
+
+    /// One `recv`; nil when the socket was empty (non-blocking) or a signal
+    /// interrupted the call. MSG_TRUNC makes the kernel report a datagram's
+    /// full length, so one that did not fit the buffer is an error rather
+    /// than a silently cut reply.
+    private func receiveOnce(flags: Int32) throws(NetlinkError) -> [UInt8]? {
+        let fd = fileDescriptor
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, flags | Int32(MSG_TRUNC)) }
+        if count > buffer.count {
+            throw NetlinkError(operation: "recvfrom", errno: ENOSPC,
+                               kernelMessage: "a datagram of \(count) bytes does not fit the \(buffer.count)-byte buffer")
+        }
+        if count >= 0 { return Array(buffer[0..<count]) }
+        let code = Glibc.errno
+        if code == EINTR || code == EAGAIN { return nil }
+        throw NetlinkError(operation: "recvfrom", errno: code)
+    }
+
+    /// Waits until a datagram is readable; false on timeout (-1 waits
+    /// forever). Lets event loops keep a deadline without a second thread.
     public func waitReadable(timeoutMilliseconds: Int32) throws(NetlinkError) -> Bool {
+        try waitReadable(until: timeoutMilliseconds < 0 ? nil : .now + .milliseconds(timeoutMilliseconds))
+    }
+
+    /// Waits until a datagram is readable or `deadline` has passed (nil:
+    /// forever); false on timeout. The one place where a wait meets a
+    /// signal: EINTR resumes the wait with the time that remains, so a
+    /// signal neither ends it early nor makes it longer.
+    public func waitReadable(until deadline: ContinuousClock.Instant?) throws(NetlinkError) -> Bool {
         var pfd = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
         while true {
-            let ready = poll(&pfd, 1, timeoutMilliseconds)
+            // Rounded up: poll must not return before the deadline.
+            let timeout = deadline.map { Int32(clamping: NetlinkTimeout.milliseconds($0 - .now)) } ?? -1
+            let ready = poll(&pfd, 1, timeout)
             if ready >= 0 { return ready > 0 }
             if Glibc.errno == EINTR { continue }
             throw NetlinkError(operation: "poll", errno: Glibc.errno)

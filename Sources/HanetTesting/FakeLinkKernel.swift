@@ -98,6 +98,14 @@ public final class FakeLinkKernel: NetlinkTransport {
         return outbox.removeFirst()
     }
 
+    /// With a deadline and nothing queued, "nothing arrived by then" at
+    /// once: a reply the kernel never sends shows as the caller's timeout
+    /// (ETIMEDOUT), without sleeping.
+    public func receive(deadline: ContinuousClock.Instant?) throws(NetlinkError) -> [UInt8]? {
+        if deadline != nil && outbox.isEmpty { return nil }
+        return try receive()
+    }
+
     // MARK: the host as a test finds it
 
     /// Puts a link in place as if it had been there before the test: no
