@@ -73,7 +73,7 @@ term_daemon() {    # NAME TIMEOUT_S  -- on every node in parallel
 
 cmd_down() {
   need_root
-  local n h ns p pids t0 keep=${HANET_CLUSTER_KEEP_LOGS:-}
+  local n h ns p pids t0 keep=${HANET_CLUSTER_KEEP_LOGS:-} lk=""
   t0=$(now_ms)
   trap 'log "interrupt ignored while tearing down (bounded)"' INT TERM HUP
   trap '' PIPE   # a reader that went away must not stop the cleanup
@@ -82,6 +82,18 @@ cmd_down() {
     return 0
   fi
   STOP_HUNG=0
+  # No fencing while the lab goes away (a stop that fails, a node that goes
+  # first must not get the other one rebooted), and no power change under
+  # our feet: wait for one in flight (bounded), keep the lock, end the
+  # fence controller.
+  if n=$(live_node); then
+    in_node "$n" timeout 5 crm_attribute --type crm_config --name stonith-enabled --update false >/dev/null 2>&1 || true
+  fi
+  if [ -e "$STATE/power.lock" ]; then
+    exec {lk}>>"$STATE/power.lock"
+    flock -w 30 "$lk" || log "a power operation is still running after 30 s: going on"
+  fi
+  stop_fence_controller || true
   stop_resources || true
   # a graceful pacemaker shutdown would try the hung stop again: keep it short
   if [ "$STOP_HUNG" = 1 ]; then term_daemon pacemakerd 3 || true; else term_daemon pacemakerd 20 || true; fi
@@ -116,7 +128,9 @@ cmd_down() {
     done
     log "logs kept in $keep"
   fi
+  stop_fence_controller || true   # (one an interrupted `up` did not record)
   rm -rf "${STATE:?}"
+  [ -z "${lk:-}" ] || exec {lk}>&-
   trap - INT TERM HUP
   log "down ($(( $(now_ms) - t0 )) ms)"
 }

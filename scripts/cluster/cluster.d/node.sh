@@ -45,25 +45,68 @@ EOF
   } >"$f"
 }
 
-# A seed CIB: the lab properties are in place before the first election, so
-# the first DC election uses dc-deadtime=2s and nothing waits for fencing.
-write_seed_cib() {  # FILE
-  local f=$1
-  cibadmin --empty >"$f"
-  # LAB ONLY: production needs fencing (stonith-enabled=true + a fence device).
-  CIB_file=$f crm_attribute --type crm_config --name stonith-enabled --update false
-  CIB_file=$f crm_attribute --type crm_config --name dc-deadtime --update 2s
-  # two_node=1 already keeps the survivor quorate; "ignore" makes a node that
-  # is started alone (or rejoins oddly) behave the same in the lab.
-  CIB_file=$f crm_attribute --type crm_config --name no-quorum-policy --update ignore
+# The cluster properties of the lab, one "NAME VALUE" a line.
+cluster_properties() {  # on|off (fencing)
+  echo "dc-deadtime 2s"
   # a graceful shutdown must not wait 20 min for a hung stop in a lab
-  CIB_file=$f crm_attribute --type crm_config --name shutdown-escalation --update 60s
+  echo "shutdown-escalation 60s"
+  if [ "$1" = on ]; then
+    echo "stonith-enabled true"
+    # Fence races of the two-node cluster: fencing the node whose resources
+    # have the highest total "priority" (meta) is delayed by this much, so
+    # the host running the guests (vhostnet has priority) fences the other
+    # one first. It follows the resource; a static pcmk_delay_base would not.
+    echo "priority-fencing-delay $FENCE_DELAY"
+    echo "stonith-timeout $STONITH_TIMEOUT"
+    # told it was fenced (it never should be: the device cuts everything),
+    # a node stops its cluster stack; "panic" would reboot(2), which in a
+    # PID namespace kills the node's PID 1 and with it the whole lab node
+    echo "fence-reaction stop"
+    # the default: with two_node the survivor of a node loss keeps quorum;
+    # a node that boots without seeing its peer (wait_for_all) has none and
+    # then neither runs resources nor fences (no fence loop after a reboot)
+    echo "no-quorum-policy stop"
+  else
+    # LAB ONLY (--no-fencing)
+    echo "stonith-enabled false"
+    # "ignore": a node that is started alone (or rejoins oddly) behaves the same
+    echo "no-quorum-policy ignore"
+  fi
+}
+
+# The lab's fence device: one stonith:fence_hanetlab for both nodes (plug =
+# node name); any node can run it, Pacemaker prefers the peer of the target.
+fence_device_xml() {  # NODES...
+  cat <<EOF
+<primitive id="$FENCE_DEVICE" class="stonith" type="fence_hanetlab">
+  <instance_attributes id="$FENCE_DEVICE-ia">
+    <nvpair id="$FENCE_DEVICE-ia-hosts" name="pcmk_host_list" value="$*"/>
+  </instance_attributes>
+  <operations>
+    <op id="$FENCE_DEVICE-monitor" name="monitor" interval="30s" timeout="20s"/>
+  </operations>
+</primitive>
+EOF
+}
+
+# A seed CIB: the lab properties (and the fence device) are in place before
+# the first election, so the first DC election uses dc-deadtime=2s and the
+# cluster is never without fencing.
+write_seed_cib() {  # FILE on|off NODES...
+  local f=$1 fencing=$2 k v; shift 2
+  cibadmin --empty >"$f"
+  while read -r k v; do
+    CIB_file=$f crm_attribute --type crm_config --name "$k" --update "$v"
+  done < <(cluster_properties "$fencing")
+  if [ "$fencing" = on ]; then
+    CIB_file=$f cibadmin --create -o resources --xml-text "$(fence_device_xml "$@")"
+  fi
 }
 
 # --- inside-the-node setup (runs in the node's namespaces) -------------------
 
 node_setup() {     # NODE   (internal: `cluster _node-setup NODE`)
-  local node=$1 nd ocf d e
+  local node=$1 nd ocf d e ctl
   nd=$(node_dir "$node")
   ocf=$(cat "$STATE/ocf_dir" 2>/dev/null || true)
   hostname "$node"
@@ -84,6 +127,10 @@ node_setup() {     # NODE   (internal: `cluster _node-setup NODE`)
   mount -t tmpfs -o mode=0755,size=16m hanet-corosync /var/lib/corosync
   # libqb keeps its IPC ring buffers in /dev/shm (qb-*): private per node
   mount -t tmpfs -o mode=1777,size=256m hanet-shm /dev/shm
+  # the fence agent in /usr/sbin, where pacemaker-fenced looks for fence_*
+  # (an overlay: the host's /usr/sbin plus STATE/sbin, read-only)
+  mount -t overlay -o "ro,lowerdir=$STATE/sbin:/usr/sbin" hanet-fence /usr/sbin
+  exec {ctl}<"$STATE/fence"
   # Private /run. Drop the host's mounts below /run first (e.g. other netns
   # bind mounts) so this node holds no reference to them.
   findmnt -rn -o TARGET | grep '^/run/' | sort -r | while read -r d; do
@@ -93,6 +140,11 @@ node_setup() {     # NODE   (internal: `cluster _node-setup NODE`)
   install -d -m 1777 /run/lock
   install -d -m 1755 /run/resource-agents
   install -d -o hacluster -g haclient -m 0750 /run/crm
+  # the fence controller's socket at /run/hanet-lab/fence.sock (the host's /run is
+  # covered now: bind through the fd opened before)
+  install -d -m 0700 /run/hanet-lab
+  mount --bind -c "/proc/self/fd/$ctl" /run/hanet-lab
+  exec {ctl}<&-
   # /run/netns is created on demand by `ip netns add` inside the node; it is
   # a private tmpfs here, so guest namespaces of one node are invisible to
   # the host and to the other node, and die with this node.
