@@ -3,10 +3,12 @@
 # networking) under a real Corosync + Pacemaker cluster, short form.
 #
 # `make install DESTDIR=...` into a scratch root, a two-node lab cluster
-# (scripts/cluster/cluster) whose provider "hanet" is that root's agent, and
-# scripts/cluster/scenario: boot-time block, bridge clone + vhostnet, a
-# client probing two guests (one silent) every 10 ms, three rounds each of
-# standby, move and crash (+ restart) switchovers, and `nft flush ruleset`
+# (scripts/cluster/cluster, fenced: stonith:fence_hanetlab) whose provider
+# "hanet" is that root's agent, and scripts/cluster/scenario: boot-time
+# block, bridge clone + vhostnet, a client probing two guests (one silent)
+# every 10 ms, three rounds each of standby, move and crash switchovers (the
+# survivor fences the crashed host, which reboots with its guests blocked
+# first, and rejoins), and `nft flush ruleset`
 # on the standby with guard=true and guard=false in both node orders. Every
 # check must be able to fail: the crash outage is the probe's positive
 # control, the guard=false flush its negative control (duplicates seen).

@@ -25,9 +25,16 @@ same IPs) behind bridge xenbr1; a real Corosync 3 + Pacemaker 2.1 cluster
 ocf:hanet:vhostnet on one: only that host lets the guests reach the switch.
 A client on the switch probes both guests every $INTERVAL_MS ms:
 guest1 $G1_IP (ordinary) and guest2 $G2_IP (silent: it sends nothing unless
-asked). Lab only: fencing is off; production needs it.
-
+asked).
 EOF
+  if fencing_on; then
+    echo "Fencing is on, as production needs: stonith:fence_hanetlab powers a lab"
+    echo "host off for real (every process killed, every link down) and boots it"
+    echo "with its guests blocked first."
+  else
+    echo "Lab only: fencing is off (cluster up --no-fencing); production needs it."
+  fi
+  echo
   lab_up
   local hanet
   hanet=$(dirname "$(readlink -f "${AGENT:-$ROOT/.build/release/hanet-agent}")")/hanet

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # scripts/cluster/scenario, the lab: the switch with the client, the guests
 # (same MACs and IPs on both hosts, g2 silent), the boot-time block, the
-# resources; its removal; the isolate hook that `cluster isolate/unisolate/
-# crash` run; and `--up`'s cluster bring-up with the agent under test.
+# resources; its removal; the cluster's hook (`cluster isolate/unisolate`,
+# and `boot` when a node is powered on: by a fence, restart-node); and
+# `--up`'s cluster bring-up with the agent under test.
 
 bonding_line() {
   if unshare --net ip link add hanetbondprobe type bond >/dev/null 2>&1; then
@@ -12,13 +13,24 @@ bonding_line() {
   fi
 }
 
+BOOT_CONF_TEXT='# boot-time block of the scenario (same policy as the vhostnet resource)
+bridge=xenbr1'
 boot_conf() { echo "$WORK/hanet-vhostnet.conf"; }
 
 # The boot-time block, as /etc/init.d/hanet-vhostnet-block does it: LSB mode,
 # parameters from a file, before the cluster stack (and before the uplink).
 boot_block() {   # NODE
-  nx "$1" env -i PATH="$NODE_PATH" HANET_CONFIG="$(boot_conf)" HA_LOGFILE=/var/log/hanet-boot.log \
-    "$AGENT_IN_NODE" block
+  local conf rc=0
+  conf=$(boot_conf)
+  if [ -z "$WORK" ] || [ ! -r "$conf" ]; then
+    # run by the fence controller: a file of our own (the node reads /tmp)
+    conf=$(mktemp /tmp/hanet-scenario-boot.XXXXXX)
+    printf '%s\n' "$BOOT_CONF_TEXT" >"$conf"; chmod 0644 "$conf"
+  fi
+  nx "$1" env -i PATH="$NODE_PATH" HANET_CONFIG="$conf" HA_LOGFILE=/var/log/hanet-boot.log \
+    "$AGENT_IN_NODE" block || rc=$?
+  [ "$conf" = "$(boot_conf)" ] || rm -f "$conf"
+  return $rc
 }
 
 lab_up() {
@@ -27,7 +39,7 @@ lab_up() {
   for n in "$A" "$B"; do nx "$n" test -x "$AGENT_IN_NODE" || fail "ocf:hanet:vhostnet not visible in $n (HANET_OCF_DIR)"; done
   [ ! -e "/run/netns/$SW" ] || fail "netns $SW exists: run '$SELF lab-down' first"
   mkdir -p "$WORK"; chmod 0755 "$WORK"
-  printf '# boot-time block of the scenario (same policy as the vhostnet resource)\nbridge=xenbr1\n' >"$(boot_conf)"
+  printf '%s\n' "$BOOT_CONF_TEXT" >"$(boot_conf)"
   chmod 0644 "$(boot_conf)"
 
   # the switch and the client
@@ -65,6 +77,8 @@ lab_up() {
   for n in "$A" "$B"; do boot_block "$n" >/dev/null || fail "boot-time block on $n"; done
   for n in "$A" "$B"; do blocked "$n" || fail "boot-time block in place on $n"; done
   ok "boot-time block in place on $A and $B (nft witness)"
+  # a node powered on again (a fence's reboot) runs it before its cluster stack
+  "$C" set-hook "$SELF" || fail "cluster set-hook"
 
   # resources: the bridge clone first; Xen's hotplug attaches the vifs once
   # the bridge exists; then vhostnet
@@ -77,7 +91,7 @@ primitive $RSC ocf:hanet:vhostnet params bridge=xenbr1 guard=true \
   op monitor interval=2s timeout=20s \
   op monitor interval=3s role=Stopped timeout=20s \
   meta migration-threshold=1 failure-timeout=30s resource-stickiness=100 \
-       multiple-active=stop_unexpected target-role=Stopped
+       multiple-active=stop_unexpected priority=10 target-role=Stopped
 order $RSC-after-bridge Mandatory: xenbr1-clone $RSC
 colocation $RSC-with-bridge inf: $RSC xenbr1-clone
 EOF
@@ -122,10 +136,14 @@ lab_down() {
     local n
     for n in "$A" "$B"; do
       # the cluster harness stops and deletes every resource in `down`;
-      # here the cluster stays, so do it: stop everything first (a stop
-      # pending during a node shutdown can hang it)
+      # here the cluster stays, so stop ours first (a stop pending during a
+      # node shutdown can hang it), then delete them and their constraints
+      # (the cluster's fence device stays)
       if nx "$n" true 2>/dev/null; then
-        nx "$n" crm_attribute --type crm_config --name stop-all-resources --update true >/dev/null 2>&1 || true
+        local r x
+        for r in "$RSC" xenbr1-clone; do
+          nx "$n" crm_resource -r "$r" --meta -p target-role -v Stopped >/dev/null 2>&1 || true
+        done
         local deadline=$(( EPOCHSECONDS + WAIT_S )) st
         while :; do
           st=$(crmstate "$n" 2>/dev/null || true)
@@ -133,9 +151,10 @@ lab_down() {
           [ "$EPOCHSECONDS" -lt "$deadline" ] || { say "resources not stopped in ${WAIT_S}s: $st"; break; }
           sleep 0.1
         done
-        nx "$n" cibadmin --replace -o resources --xml-text '<resources/>' >/dev/null 2>&1 || true
-        nx "$n" cibadmin --replace -o constraints --xml-text '<constraints/>' >/dev/null 2>&1 || true
-        nx "$n" crm_attribute --type crm_config --name stop-all-resources --delete >/dev/null 2>&1 || true
+        x="@rsc='$RSC' or @with-rsc='$RSC' or @first='$RSC' or @then='$RSC'"
+        x="$x or @rsc='xenbr1-clone' or @with-rsc='xenbr1-clone' or @first='xenbr1-clone' or @then='xenbr1-clone'"
+        nx "$n" cibadmin --delete-all --xpath "//constraints/*[$x]" >/dev/null 2>&1 || true
+        nx "$n" cibadmin --delete-all --xpath "//resources/*[@id='$RSC' or @id='xenbr1-clone']" >/dev/null 2>&1 || true
         break
       fi
     done
@@ -151,25 +170,28 @@ lab_down() {
     done
   fi
   ip netns del "$SW" 2>/dev/null || true
+  # our hook goes with the lab
+  if [ "$(cat "$STATE/hook" 2>/dev/null)" = "$SELF" ]; then "$C" set-hook >/dev/null 2>&1 || true; fi
 }
 
 # --- the isolate hook (cluster isolate/unisolate/crash call it) ------------------------
 
-hook() {   # isolate|unisolate NODE NETNS HOLDER_PID
+hook() {   # isolate|unisolate|boot NODE NETNS HOLDER_PID
   local what=$1 node=$2 port
   port=$(port_of "$node")
   case "$what" in
     isolate)
-      # the node's cable to the switch is pulled too (a crashed or fenced
-      # host is dark): the switch flushes what it learned on that port
+      # the node's cable to the switch is pulled too: the switch flushes
+      # what it learned on that port
       ip -n "$SW" link set "$port" down 2>/dev/null || true ;;
     unisolate)
-      # a node that comes back without a cluster stack (restart-node) is
-      # rebooting: the boot-time block runs before its network is up
-      if ! nx "$node" pidof pacemakerd >/dev/null 2>&1; then
-        boot_block "$node" >/dev/null || echo "[scenario hook] boot-time block on $node failed" >&2
-      fi
       ip -n "$SW" link set "$port" up 2>/dev/null || true ;;
+    boot)
+      # the node is powered on (a fence's reboot, restart-node): the
+      # boot-time block before any of its links is up and before its
+      # cluster stack starts; if it fails, the node must stay dark
+      boot_block "$node" >/dev/null || { echo "[scenario hook] boot-time block on $node failed" >&2; return 1; }
+      blocked "$node" || { echo "[scenario hook] $node not blocked after the boot-time block" >&2; return 1; } ;;
     *) echo "scenario hook: unknown action $what" >&2; return 2 ;;
   esac
 }

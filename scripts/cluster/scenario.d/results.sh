@@ -11,6 +11,11 @@ write_results() {   # CMDLINE
     echo "pacemaker $(dpkg-query -W -f='${Version}' pacemaker 2>/dev/null), corosync $(dpkg-query -W -f='${Version}' corosync 2>/dev/null),"
     echo "hanet $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "(no git)")$( [ -z "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ] || echo " + uncommitted changes");"
     echo "probe every $INTERVAL_MS ms from the client on the shared switch; $FAILED failed check(s)."
+    if fencing_on; then
+      echo "Fencing is on: stonith:fence_hanetlab, priority-fencing-delay $(fence_delay) (vhostnet priority=10)."
+    else
+      echo "Fencing is OFF (\`cluster up --no-fencing\`, lab only)."
+    fi
     echo
     echo "## Switchovers"
     echo
@@ -25,8 +30,14 @@ write_results() {   # CMDLINE
     echo "  for both guests."
     echo "* silent guest 1st probe: the first unicast probe sent after the new host's RARP announcement"
     echo "  was answered by the new host."
-    echo "* crash = \`cluster crash\` of the active host (corosync and everything killed, its switch port cut),"
-    echo "  then \`cluster restart-node\` (boot-time block first); detection = token 1000 ms + consensus."
+    if fencing_on; then
+      echo "* crash = \`cluster crash\` of the active host (every process killed, its links down); the survivor"
+      echo "  fences it (reboot) before it takes over: detection (token 1000 ms + consensus) + the priority delay"
+      echo "  (the crashed host ran vhostnet) + the fence. The host comes back by itself, boot-time block first."
+    else
+      echo "* crash = \`cluster crash\` of the active host (every process killed, its links down), then"
+      echo "  \`cluster restart-node\` (boot-time block first); detection = token 1000 ms + consensus."
+    fi
     if [ ${#FLUSH_RESULTS[@]} -gt 0 ]; then
       echo
       echo "## \`nft flush ruleset\` on the standby host"
