@@ -74,8 +74,8 @@ power_status() {   # NODE -> on|off, as observed: off = nothing runs, no link up
   if node_links "$1" | grep -q ' UP$'; then echo on; else echo off; fi
 }
 
-power_log() {      # NODE EVENT: NODE/power.log, "EPOCH_MS EVENT"
-  printf '%s %s\n' "$(now_ms)" "$2" >>"$(node_dir "$1")/power.log"
+power_log() {      # NODE EVENT: NODE/log/power.log (the node's /var/log/power.log), "EPOCH_MS EVENT"
+  printf '%s %s\n' "$(now_ms)" "$2" >>"$(node_dir "$1")/log/power.log"
 }
 
 # Every process of the node killed (but the holder), every link down: the
@@ -87,6 +87,7 @@ go_dark() {        # NODE
   t=$(now_ms)
   kill_node_procs "$node"
   t=$(( $(now_ms) - t ))
+  rm -f "$nd/corosync.pid" "$nd/pacemakerd.pid"
   while read -r n s; do [ "$s" = UP ] && up+=("$n"); done < <(node_links "$node")
   for n in "${up[@]}"; do
     ip -n "$(netns_of "$node")" link set "$n" down
@@ -113,15 +114,45 @@ power_off() {      # NODE WHY
   power_log "$1" "off"
 }
 
+# The end of a boot, run inside the node as its init would run it (so a
+# power-off in the middle kills it too): corosync, and once it answers,
+# pacemakerd. Output to fds 3 and 4 (NODE/corosync.out, pacemakerd.out),
+# "$@" is the daemons' clean environment (node_env).
+# shellcheck disable=SC2016
+BOOT_CODE='ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((10#$t / 1000)); }
+  setsid "$@" corosync -f </dev/null >&3 2>&3 3>&- 4>&- &
+  echo "$(ms) boot: corosync started" >>/var/log/power.log
+  for _ in $(seq 1 '"$((UP_TIMEOUT * 10))"'); do
+    if corosync-cfgtool -s >/dev/null 2>&1; then
+      setsid "$@" pacemakerd -f </dev/null >&4 2>&4 3>&- 4>&- &
+      echo "$(ms) boot: pacemakerd started" >>/var/log/power.log
+      exit 0
+    fi
+    sleep 0.1
+  done
+  echo "$(ms) boot: corosync not ready in '"$UP_TIMEOUT"' s: no pacemakerd" >>/var/log/power.log'
+
+boot_stack() {     # NODE: start BOOT_CODE in the node (a child of its holder) and return
+  local nd h
+  nd=$(node_dir "$1"); h=$(holder_pid "$1")
+  # shellcheck disable=SC2046,SC2016
+  (
+    close_fds
+    nsenter --target "$h" --mount --uts --ipc --net --pid --wd=/ -- \
+      bash -c 'setsid bash -c "$1" hanet-boot "${@:2}" </dev/null >/dev/null 2>&1 &' \
+      hanet-boot "$BOOT_CODE" $(node_env) 3>>"$nd/corosync.out" 4>>"$nd/pacemakerd.out"
+  ) || die "could not start the boot of $1"
+}
+
 # Boot, as on a real host: /run and /dev/shm empty, the boot-time hook (the
 # guests' block, as hanet-vhostnet-block.service does) before any link is up
-# and before the cluster stack starts, then the links, corosync, pacemakerd.
-# Returns once the daemons run; it does not wait for the node to rejoin.
+# and before the cluster stack starts, then the links; the node then starts
+# corosync and pacemakerd itself. Returns once its links are up, as a power
+# switch returns once the power is on: it does not wait for the daemons.
 power_on() {       # NODE WHY
-  local node=$1 nd n up=() t
+  local node=$1 nd n up=()
   nd=$(node_dir "$node")
   if [ "$(power_status "$node")" = on ]; then power_log "$node" "on ($2): already on"; return 0; fi
-  t=$(( $(now_ms) + UP_TIMEOUT * 1000 ))
   power_log "$node" "boot ($2)"
   in_node "$node" bash -c '
     find /dev/shm -mindepth 1 -delete 2>/dev/null || true
@@ -140,11 +171,7 @@ power_on() {       # NODE WHY
   [ -e "$nd/isolated" ] || { ip -n "$(netns_of "$node")" link set ring0 up; up+=(ring0); }
   rm -f "$nd/links.down"
   power_log "$node" "boot: links up: ${up[*]:-none}"
-  start_daemon "$node" corosync
-  power_log "$node" "boot: corosync started"
-  wait_corosync "$node" "$t"
-  start_daemon "$node" pacemakerd
-  power_log "$node" "boot: pacemakerd started"
+  boot_stack "$node"
 }
 
 # `cluster power ACTION NODE [POWER_WAIT_S] [--by WHO]`: the fence agent's work
@@ -211,6 +238,11 @@ cmd_restart_node() {
   local node=$1 t0
   t0=$(now_ms)
   with_power_lock power_cycle "$node" "restart-node" 0
+  # the node starts its daemons itself: pacemakerd first, then the cluster
+  until [ -n "$(node_pid_of "$node" pacemakerd)" ]; do
+    [ "$(now_ms)" -lt $(( t0 + UP_TIMEOUT * 1000 )) ] || die "$node: no pacemakerd within ${UP_TIMEOUT}s: $(tail -3 "$(node_dir "$node")/log/power.log")"
+    sleep 0.1
+  done
   # shellcheck disable=SC2046
   wait_cluster $(( t0 + UP_TIMEOUT * 1000 )) $(nodes_list) || die "$node did not rejoin within ${UP_TIMEOUT}s"
   log "restarted $node; both nodes online ($(( $(now_ms) - t0 )) ms)"

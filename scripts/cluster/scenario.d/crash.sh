@@ -12,7 +12,7 @@ fence_delay() { nx "$A" crm_attribute -t crm_config -n priority-fencing-delay -q
 
 boots_of() {   # NODE -> how many boots its power log has
   local n
-  n=$(grep -c ' boot (' "$STATE/nodes/$1/power.log" 2>/dev/null) || true
+  n=$(grep -c ' boot (' "$STATE/nodes/$1/log/power.log" 2>/dev/null) || true
   echo "${n:-0}"
 }
 
@@ -26,7 +26,7 @@ boot_report() {   # NODE -> "by WHO, block -> links Xms -> corosync Yms" or fail
     END {
       if (t0 == "" || h == "" || l == "" || c == "" || !(h <= l && l <= c)) exit 1
       printf "%s: block %d ms after power-on, links %d ms and corosync %d ms after the block\n", by, h - t0, l - h, c - h
-    }' "$STATE/nodes/$1/power.log"
+    }' "$STATE/nodes/$1/log/power.log"
 }
 
 round_crash() {   # N
@@ -41,7 +41,7 @@ round_crash() {   # N
     # the survivor's fence rebooted it: back by itself, blocked
     wait_stable "$new" || fail "after crash round $n: $old fenced, back, blocked"
     [ "$(boots_of "$old")" -gt "$nb" ] || fail "crash round $n: $old was not rebooted by a fence"
-    b=$(boot_report "$old") || fail "crash round $n: $old's boot order (block, links, cluster): $(tail -6 "$STATE/nodes/$old/power.log")"
+    b=$(boot_report "$old") || fail "crash round $n: $old's boot order (block, links, cluster): $(tail -6 "$STATE/nodes/$old/log/power.log")"
     [[ $b == "reboot by $new:"* ]] || bad "crash round $n: $old rebooted by the fence of $new ($b)"
     say "crash $n: $old fenced and rebooted ($b); back $(ms_between "$t0" "$(now)") ms after the crash"
   else

@@ -86,7 +86,7 @@ boot_checks() {  # NODE BOOTS-BEFORE
   [ "$(boots_of "$1")" -gt "$2" ] || fail "the boot hook ran for $1"
   last=$(grep " $1 block in place" "$BOOTLOG" | tail -n1)
   [[ $last == *"cluster stack: none" ]] || fail "$1 blocked before its cluster stack started: $last"
-  last=$(grep -E 'boot: (hook ok|links up|corosync started)' "$STATE/nodes/$1/power.log" | tail -n3 | cut -d' ' -f2- | tr '\n' '|')
+  last=$(grep -E 'boot: (hook ok|links up|corosync started)' "$STATE/nodes/$1/log/power.log" | tail -n3 | cut -d' ' -f2- | tr '\n' '|')
   [[ $last == "boot: hook ok|boot: links up"*"|boot: corosync started|" ]] || fail "$1's power log order: $last"
   "$C" exec "$1" nft list table bridge hanet_selftest_block >/dev/null 2>&1 || fail "stand-in block in place on $1"
 }
