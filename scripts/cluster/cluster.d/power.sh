@@ -41,8 +41,12 @@ run_hook() {       # isolate|unisolate|boot NODE
 cmd_set_hook() {   # [PROGRAM]: what power on (a fence), isolate and unisolate run
   [ $# -le 1 ] || die "usage: cluster set-hook [PROGRAM]"
   [ -d "$STATE" ] || die "cluster is not up"
-  if [ -n "${1:-}" ]; then [ -x "$1" ] || die "hook $1 is not executable"; fi
-  printf '%s\n' "${1:-}" >"$STATE/hook"
+  if [ -n "${1:-}" ]; then
+    [ -x "$1" ] || die "hook $1 is not executable"
+    readlink -f "$1" >"$STATE/hook"
+  else
+    echo >"$STATE/hook"
+  fi
 }
 
 # --- links and processes -----------------------------------------------------------
