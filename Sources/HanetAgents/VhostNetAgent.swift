@@ -103,14 +103,16 @@ public struct VhostNetAgent: HostAgent {
         privilegedActions: AgentMetadata.defaultPrivilegedActions.union(["promote", "demote", "block"]),
         example: """
             pcs resource create vhostnet ocf:hanet:vhostnet bridge=xenbr1 exempt_ports="vif0.0 vif0.1" \\
-                op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted promotable
+                op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted promotable priority=10
             pcs constraint location vhostnet-clone rule role=Promoted score=100 defined '#uname'
+            pcs property set priority-fencing-delay=3s
             pcs constraint order start xenbr1-clone then start vhostnet-clone
             pcs constraint colocation add vhostnet-clone with xenbr1-clone
 
             crm configure primitive vhostnet ocf:hanet:vhostnet params bridge=xenbr1 exempt_ports="vif0.0 vif0.1" \\
                 op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted
-            crm configure clone vhostnet-clone vhostnet meta promotable=true promoted-max=1
+            crm configure clone vhostnet-clone vhostnet meta promotable=true promoted-max=1 priority=10
+            crm configure property priority-fencing-delay=3s
             crm configure location l-vhostnet-promoted vhostnet-clone rule '$role=Promoted' 100: defined '#uname'
             crm configure order o-net-vhostnet Mandatory: cl-xenbr1 vhostnet-clone
             crm configure colocation c-vhostnet-net inf: vhostnet-clone cl-xenbr1
