@@ -10,7 +10,7 @@ set -uo pipefail
 HANET_PROG=fuzz HANET_PLAIN=1
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"   # ok, bad, summary, now_ms
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 SECONDS_EACH=${FUZZ_TIER_SECONDS:-15}
 T0=$(now_ms)
 LOGS=.build/fuzz/logs
