@@ -245,6 +245,12 @@ struct ARPTablesTable {
                 throw Malformed(reason: "entry at \(offsets[index]) belongs to no chain")
             }
         }
+        // A hook whose entry a user chain swallowed (its head right before
+        // the hook's first entry) started no chain: written back, it would
+        // point at offset 0.
+        for hook in 0..<Self.hookNames.count where validHooks & (1 << hook) != 0 && !chains.contains(where: { $0.hook == hook }) {
+            throw Malformed(reason: "hook \(Self.hookNames[hook]) at \(hookEntry[hook]) starts no chain of its own")
+        }
         self.name = name
         self.validHooks = validHooks
         self.chains = chains

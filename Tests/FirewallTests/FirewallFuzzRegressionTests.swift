@@ -27,6 +27,27 @@ final class FirewallFuzzRegressionTests: XCTestCase {
         XCTAssertThrowsError(try parse(hookEntry: [232, 464, 696], underflow: [0, 464, 928]))
     }
 
+    /// A user chain's head right before FORWARD's only entry: the chain took
+    /// FORWARD's policy as its rule, FORWARD started no chain, and the layout
+    /// wrote FORWARD's hook as offset 0 (fuzz/, arptables, second finding).
+    func testHookSwallowedByAUserChainIsMalformed() throws {
+        let policy = ARPTablesRule(target: .drop).encoded()          // INPUT's and FORWARD's policy
+        let head = ARPTablesTable.Entry.chainHead("X").bytes
+        let tail = ARPTablesTable.Entry.chainTail.bytes
+        let trailer = ARPTablesTable.Entry.chainHead("ERROR").bytes
+        let blob = policy + head + policy + tail + trailer
+        let forward = UInt32(policy.count + head.count)
+        XCTAssertThrowsError(try ARPTablesTable(name: "filter", validHooks: 0b101, hookEntry: [0, 0, forward],
+                                                underflow: [0, 0, forward], entryCount: 5, blob: blob)) { error in
+            XCTAssertTrue("\(error)".contains("hook FORWARD at \(forward) starts no chain of its own"), "\(error)")
+        }
+        // The same blob with FORWARD's policy before the user chain is a table.
+        let table = try ARPTablesTable(name: "filter", validHooks: 0b101, hookEntry: [0, 0, UInt32(policy.count)],
+                                       underflow: [0, 0, UInt32(policy.count)], entryCount: 5,
+                                       blob: policy + policy + head + tail + trailer)
+        XCTAssertEqual(table.chains.map(\.name), ["INPUT", "FORWARD", "X"])
+    }
+
     /// What is accepted lays out to a blob that parses back to the same chains.
     func testAcceptedTableRoundTrips() throws {
         let table = try parse(hookEntry: [0, 464, 696], underflow: [232, 464, 928])
