@@ -120,3 +120,11 @@ clean:
 ## Debian package out/hanet_<version>_<arch>.deb (version in packaging/VERSION; lintian-clean).
 deb: release
 	BIN="$(BIN)" bash packaging/build-deb.sh
+
+## libFuzzer targets over every decoder of kernel and file input (fuzz/README.md):
+## build into .build/fuzz, seed from the golden captures, run each target
+## FUZZ_SECONDS (crash artefacts in .build/fuzz/crashes).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run all

@@ -177,9 +177,21 @@ struct ARPTablesTable {
         // Which offsets start a chain, and which user chain starts where.
         var hookAt: [Int: Int] = [:]
         var underflowAt: [Int: Int] = [:]
+        // Each valid hook must start its own chain at an entry and end at an
+        // entry: a hook whose offsets land elsewhere would silently fold its
+        // chain into another one, and the layout written back would point
+        // that hook at offset 0 (found by fuzzing, target arptables).
+        let entryOffsets = Set(offsets)
         for hook in 0..<Self.hookNames.count where validHooks & (1 << hook) != 0 {
-            hookAt[Int(hookEntry[hook])] = hook
-            underflowAt[Int(underflow[hook])] = hook
+            let entry = Int(hookEntry[hook]), end = Int(underflow[hook])
+            guard entryOffsets.contains(entry), entryOffsets.contains(end), entry <= end else {
+                throw Malformed(reason: "hook \(Self.hookNames[hook]) has entry \(entry) and underflow \(end), which are not entries in order")
+            }
+            guard hookAt[entry] == nil, underflowAt[end] == nil else {
+                throw Malformed(reason: "hook \(Self.hookNames[hook]) shares its entry or underflow with another hook")
+            }
+            hookAt[entry] = hook
+            underflowAt[end] = hook
         }
         var userChainAt: [Int: String] = [:]  // offset of a chain's first entry after its head
         for index in 0..<entries.count - 1 {
@@ -232,6 +244,12 @@ struct ARPTablesTable {
             } else {
                 throw Malformed(reason: "entry at \(offsets[index]) belongs to no chain")
             }
+        }
+        // A hook whose entry a user chain swallowed (its head right before
+        // the hook's first entry) started no chain: written back, it would
+        // point at offset 0.
+        for hook in 0..<Self.hookNames.count where validHooks & (1 << hook) != 0 && !chains.contains(where: { $0.hook == hook }) {
+            throw Malformed(reason: "hook \(Self.hookNames[hook]) at \(hookEntry[hook]) starts no chain of its own")
         }
         self.name = name
         self.validHooks = validHooks

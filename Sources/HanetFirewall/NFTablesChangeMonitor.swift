@@ -30,14 +30,13 @@ public final class NFTablesChangeMonitor {
     }
 
     private let socket: NetlinkSocket
-    private let table: String
-    private var pending = Transaction(touchedTable: false, operations: [])
+    private var parser: NFTablesChangeParser
     private var queued: [Event] = []
 
     /// Joins `NFNLGRP_NFTABLES` in `namespace` and watches the bridge-family
     /// table `table`. Equivalent to: `nft monitor`.
     public init(table: String, namespace: NetworkNamespace = .current) throws(NetlinkError) {
-        self.table = table
+        parser = NFTablesChangeParser(table: table)
         socket = try NetlinkSocket(bus: NetlinkConstants.netfilter, namespace: namespace)
         try socket.join(group: UInt32(NFNLGRP_NFTABLES.rawValue))
         socket.setReceiveBufferSize(4 << 20)
@@ -53,37 +52,55 @@ public final class NFTablesChangeMonitor {
             let received: Result<[UInt8], NetlinkError> = Result { () throws(NetlinkError) in try socket.receive() }
             guard case .success(let datagram) = received else {
                 if case .failure(let error) = received, error.errno != ENOBUFS { throw error }
-                pending = Transaction(touchedTable: false, operations: [])
+                parser.reset()
                 return .overrun
             }
-            for message in try NetlinkMessage.split(datagram: datagram[...]) { try absorb(message) }
+            for message in try NetlinkMessage.split(datagram: datagram[...]) {
+                if let transaction = try parser.absorb(message) { queued.append(.transaction(transaction)) }
+            }
         }
         return queued.removeFirst()
     }
+}
 
-    private func absorb(_ message: NetlinkMessage) throws {
-        guard message.type >> 8 == UInt16(NFNL_SUBSYS_NFTABLES) else { return }
+/// The notification parsing apart from the socket: the messages of one
+/// transaction in, the transaction out at its NFT_MSG_NEWGEN (fuzzed in
+/// fuzz/, so it must throw on anything malformed, never trap).
+struct NFTablesChangeParser {
+    typealias Transaction = NFTablesChangeMonitor.Transaction
+    let table: String
+    private var pending = Transaction(touchedTable: false, operations: [])
+
+    init(table: String) { self.table = table }
+
+    /// Forgets a half-seen transaction (after lost notifications).
+    mutating func reset() { pending = Transaction(touchedTable: false, operations: []) }
+
+    /// The finished transaction when `message` is its NFT_MSG_NEWGEN.
+    mutating func absorb(_ message: NetlinkMessage) throws -> Transaction? {
+        guard message.type >> 8 == UInt16(NFNL_SUBSYS_NFTABLES) else { return nil }
         let kind = UInt32(message.type & 0xff)
         let attributes = try message.attributes(after: 4, context: "nf_tables event")
         if kind == NFT_MSG_NEWGEN.rawValue {
             pending.processID = try attributes[UInt16(NFTA_GEN_PROC_PID.rawValue)]?.bigEndianU32()
             pending.processName = try attributes[UInt16(NFTA_GEN_PROC_NAME.rawValue)]?.string()
-            queued.append(.transaction(pending))
-            pending = Transaction(touchedTable: false, operations: [])
-            return
+            defer { reset() }
+            return pending
         }
         // Table, chain, rule, set... messages all carry the table name as
         // attribute 1 (NFTA_TABLE_NAME / NFTA_CHAIN_TABLE / NFTA_RULE_TABLE ...).
         guard message.payload.first == UInt8(NFPROTO_BRIDGE),
-              let name = try attributes[1]?.string(), name == table else { return }
+              let name = try attributes[1]?.string(), name == table else { return nil }
         pending.touchedTable = true
         let operation = Self.name(kind)
-        if let last = pending.operations.last, last.hasPrefix(operation) {
+        // "DELRULE x3": the same operation again; "message 10" is not "message 1" again.
+        if let last = pending.operations.last, last == operation || last.hasPrefix(operation + " x") {
             let count = (last.split(separator: "x").last.flatMap { Int($0) } ?? 1) + 1
             pending.operations[pending.operations.count - 1] = "\(operation) x\(count)"
         } else {
             pending.operations.append(operation)
         }
+        return nil
     }
 
     static func name(_ kind: UInt32) -> String {

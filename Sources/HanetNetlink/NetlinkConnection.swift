@@ -233,6 +233,11 @@ public final class NetlinkConnection {
         }
         let code = message.payload.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
         if code == 0 { return }
+        // The kernel sends -errno, errno below 4096 (MAX_ERRNO). Anything
+        // else is malformed, and -Int32.min would trap.
+        guard code < 0 && code > -4096 else {
+            throw NetlinkDecodeError("\(operation) reply", "error code \(code) is not a negative errno")
+        }
         var kernelMessage: String?
         if message.flags & NetlinkConstants.ackTLVs != 0 && message.type == NetlinkConstants.error {
             // After the errno comes the original header, plus its payload

@@ -1,0 +1,59 @@
+import XCTest
+@testable import HanetFirewall
+
+/// Inputs the fuzzer (fuzz/, target `arptables`) found, reduced by hand to
+/// the arptables-legacy table of IPTablesARPTableTests with other
+/// ARPT_SO_GET_INFO offsets.
+final class FirewallFuzzRegressionTests: XCTestCase {
+    private func parse(hookEntry: [UInt32], underflow: [UInt32]) throws -> ARPTablesTable {
+        try ARPTablesTable(name: "filter", validHooks: 7, hookEntry: hookEntry, underflow: underflow,
+                           entryCount: 12, blob: IPTablesARPTableTests.foreignBlob)
+    }
+
+    /// INPUT's entry at an offset that is no entry, OUTPUT's inside an entry:
+    /// FORWARD swallowed both chains, and the layout written back pointed
+    /// INPUT and OUTPUT at offset 0, which our own parser then refused.
+    func testHookEntryThatIsNoEntryIsMalformed() {
+        XCTAssertThrowsError(try parse(hookEntry: [1_207_959_552, 11, 0], underflow: [232, 464, 928])) { error in
+            XCTAssertTrue("\(error)".contains("hook INPUT has entry 1207959552"), "\(error)")
+        }
+        XCTAssertThrowsError(try parse(hookEntry: [0, 464, 696], underflow: [232, 470, 928]))
+    }
+
+    func testHooksSharingAnEntryOrEndingBeforeTheyStartAreMalformed() {
+        XCTAssertThrowsError(try parse(hookEntry: [0, 0, 696], underflow: [232, 464, 928])) { error in
+            XCTAssertTrue("\(error)".contains("shares its entry"), "\(error)")
+        }
+        XCTAssertThrowsError(try parse(hookEntry: [232, 464, 696], underflow: [0, 464, 928]))
+    }
+
+    /// A user chain's head right before FORWARD's only entry: the chain took
+    /// FORWARD's policy as its rule, FORWARD started no chain, and the layout
+    /// wrote FORWARD's hook as offset 0 (fuzz/, arptables, second finding).
+    func testHookSwallowedByAUserChainIsMalformed() throws {
+        let policy = ARPTablesRule(target: .drop).encoded()          // INPUT's and FORWARD's policy
+        let head = ARPTablesTable.Entry.chainHead("X").bytes
+        let tail = ARPTablesTable.Entry.chainTail.bytes
+        let trailer = ARPTablesTable.Entry.chainHead("ERROR").bytes
+        let blob = policy + head + policy + tail + trailer
+        let forward = UInt32(policy.count + head.count)
+        XCTAssertThrowsError(try ARPTablesTable(name: "filter", validHooks: 0b101, hookEntry: [0, 0, forward],
+                                                underflow: [0, 0, forward], entryCount: 5, blob: blob)) { error in
+            XCTAssertTrue("\(error)".contains("hook FORWARD at \(forward) starts no chain of its own"), "\(error)")
+        }
+        // The same blob with FORWARD's policy before the user chain is a table.
+        let table = try ARPTablesTable(name: "filter", validHooks: 0b101, hookEntry: [0, 0, UInt32(policy.count)],
+                                       underflow: [0, 0, UInt32(policy.count)], entryCount: 5,
+                                       blob: policy + policy + head + tail + trailer)
+        XCTAssertEqual(table.chains.map(\.name), ["INPUT", "FORWARD", "X"])
+    }
+
+    /// What is accepted lays out to a blob that parses back to the same chains.
+    func testAcceptedTableRoundTrips() throws {
+        let table = try parse(hookEntry: [0, 464, 696], underflow: [232, 464, 928])
+        let layout = try table.layout()
+        let again = try ARPTablesTable(name: "filter", validHooks: 7, hookEntry: layout.hookEntry, underflow: layout.underflow,
+                                       entryCount: layout.entryCount, blob: layout.blob)
+        XCTAssertEqual(again.chains.map(\.name), table.chains.map(\.name))
+    }
+}
