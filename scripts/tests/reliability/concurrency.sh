@@ -83,8 +83,8 @@ setup() {
 # kernel cannot tell: see RELIABILITY.md, "not covered". Should a call still
 # fail, the writer looks at the table and retries only what did not happen.
 arp_write() { # -A|-D name: 0 once the table holds (or lacks) the rule
-  local try
-  for try in 1 2 3 4 5; do
+  local _
+  for _ in 1 2 3 4 5; do
     flock "$XTABLES_LOCKFILE" arptables-legacy "$1" FORWARD -i "$2" -j ACCEPT 2>>"$WORK/writers.err" && return 0
     fails=$((fails + 1))
     if arptables-legacy -L -n | grep -q -- "-i $2 \$"; then [ "$1" = -A ]; else [ "$1" = -D ]; fi && {
@@ -160,7 +160,7 @@ setup || { bad "concurrency lab setup"; summary; exit 1; }
 # Each resource once through both actions before the reference is taken:
 # adopting xenbr1 sets its forward delay and pins its address, by design.
 for r in $RESOURCES; do
-  call "$r" "${FINAL[$r]}" && call "$r" "$(opposite "${FINAL[$r]}")" || bad "initial actions of $r"
+  if ! call "$r" "${FINAL[$r]}" || ! call "$r" "$(opposite "${FINAL[$r]}")"; then bad "initial actions of $r"; fi
 done
 iptables-legacy-save | grep -q '^:HANET-' && foreign_rules_before
 reference=$(stable_foreign_state | grep -vE 'w[0-9]k[0-9]+')
@@ -190,8 +190,8 @@ fi
 # How many state changes (start/stop calls) were under way at once, at most.
 overlap=$(awk '{ print $1, 1; print $2, -1 }' "$WORK/changes.times" | sort -n -k1,1 -k2,2n |
   awk '{ n += $2; if (n > max) max = n } END { print max + 0 }')
-((overlap >= 8)) && ok "up to $overlap starts/stops were under way at the same moment (of 10 agents)" ||
-  bad "at most $overlap starts/stops ran at once: the loops did not overlap enough (want >= 8)"
+verdict "overlap >= 8" "up to $overlap starts/stops were under way at the same moment (of 10 agents)" \
+  "at most $overlap starts/stops ran at once: the loops did not overlap enough (want >= 8)"
 total_adds=0 total_dels=0 kept=0
 for id in 1 2 3 4 5; do
   read -r adds dels fails misreported <"$WORK/w$id.count"
@@ -208,8 +208,8 @@ for id in 1 2 3 4 5; do
   fi
 done
 now=$(foreign_state | grep -vE 'w[0-9]k[0-9]+')
-[ "$now" = "$reference" ] && ok "foreign rules, tables, links and static FDB entries set up first are unchanged" ||
-  { bad "foreign state set up first changed"; diff_text "$reference" "$now" | sed 's/^/  /'; }
+if [ "$now" = "$reference" ]; then ok "foreign rules, tables, links and static FDB entries set up first are unchanged"
+else bad "foreign state set up first changed"; diff_text "$reference" "$now" | sed 's/^/  /'; fi
 
 # Final states, by monitor and by the kernel's own tools.
 final_bad=""
@@ -224,11 +224,10 @@ blocked_arp=$(arptables-legacy -L -n | grep -c '^-j HANET-')
 [ "$blocked_nft$blocked_ipt$blocked_ip6$blocked_arp" = 2222 ] || final_bad+=" tables: nft=$blocked_nft ip4=$blocked_ipt ip6=$blocked_ip6 arp=$blocked_arp (want 2 each)"
 ip link show xenbr5 >/dev/null 2>&1 && final_bad+=" xenbr5 still exists"
 [ "$(ip -o link show up1 | grep -o 'master [^ ]*')" = "master xenbr1" ] || final_bad+=" up1 not on xenbr1"
-stray=$(stray_processes)
-guards=$(guard_listeners)
-[ -z "$stray" ] && [ "$guards" = 2 ] || final_bad+=" processes: ${stray:-$guards guards, want 2 (n1, i1)}"
-[ -z "$final_bad" ] && ok "final states: 4 resources blocked (2 nft tables, 2 iptables/ip6tables/arptables jumps, 2 guards), 4 unblocked, xenbr5 stopped, xenbr1 started" ||
-  bad "final states:$final_bad"
+check_processes; stray=$STRAY guards=$GUARDS
+if [ -n "$stray" ] || [ "$guards" != 2 ]; then final_bad+=" processes: ${stray:-$guards guards, want 2 (n1, i1)}"; fi
+verdict "${#final_bad} == 0" "final states: 4 resources blocked (2 nft tables, 2 iptables/ip6tables/arptables jumps, 2 guards), 4 unblocked, xenbr5 stopped, xenbr1 started" \
+  "final states:$final_bad"
 echo "FIGURE concurrency agents=10 rounds=$ROUNDS calls=$calls bad_calls=$badcalls writer_adds=$total_adds writer_deletes=$total_dels outside_rules_kept=$kept max_overlap=$overlap wall_s=$wall"
 end_agents
 echo "concurrency phase wall time: $wall s"

@@ -8,7 +8,7 @@
 #   kills.sh --stage DIR --work DIR --lab host|bond --kills N [--seed S]
 #
 # For each (resource, action): the action's duration is measured first
-# (median of 5 runs from fork to exit, as this shell sees it); then each
+# (median of 3 runs from fork to exit, as this shell sees it); then each
 # trial puts the resource in the opposite state, starts the action, sleeps
 # a uniformly random delay in [0, that duration], sends SIGKILL and waits.
 # A kill counts as landed only if the wait status is "killed by SIGKILL"
@@ -102,9 +102,9 @@ ours_fingerprint() { # resource
       links_summary "$OURS_ALT"
       f=$HA_RSCTMP/hanet-$([ "$r" = bond ] && echo bond-bond0 || echo "bridge-xenbr${r#br}").state
       [ -e "$f" ] && echo "$(<"$f")" ;;
-    vhn) echo "guards $(guard_listeners "${TAG[vhn]}")"
+    vhn) count_guards "${TAG[vhn]}"; echo "guards $GUARDS"
       nft list table bridge "hanet_${TAG[vhn]}" 2>/dev/null | grep -c 'drop\|accept' ;;
-    vhi) echo "guards $(guard_listeners "${TAG[vhi]}")"
+    vhi) count_guards "${TAG[vhi]}"; echo "guards $GUARDS"
       cat <(iptables-legacy-save) <(ip6tables-legacy-save) <(arptables-legacy -L -n) | grep -c "HANET-${TAG[vhi]}" ;;
   esac
 }
@@ -115,20 +115,21 @@ median_us() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }';
 kill_trials() { # resource action
   local r=$1 action=$2 pre want label
   pre=$(opposite "$action") want=$(want_monitor "$action") label="${LABEL[$r]} $action"
-  local fp_pre fp_post d t0 i samples=""
-  for i in 1 2 3 4 5; do
+  local fp_pre fp_post d t0 t1 i samples=""
+  for i in 1 2 3; do
     call "$r" "$pre" || { bad "$label: setup $pre failed (rc $?)"; tail -5 "$AGENT_LOG"; return; }
-    fp_pre=$(ours_fingerprint "$r")
-    t0=$(now_us); call "$r" "$action"; local rc=$?
-    samples+="$(($(now_us) - t0))"$'\n'
+    ((i < 3)) || fp_pre=$(ours_fingerprint "$r")
+    t0=${EPOCHREALTIME/[.,]/}; call "$r" "$action"; local rc=$?
+    t1=${EPOCHREALTIME/[.,]/}; samples+="$((10#$t1 - 10#$t0))"$'\n'
     ((rc == 0)) || { bad "$label: unkilled $action failed (rc $rc)"; tail -5 "$AGENT_LOG"; return; }
-    fp_post=$(ours_fingerprint "$r")
   done
+  fp_post=$(ours_fingerprint "$r")
   d=$(printf '%s' "$samples" | median_us)
 
   local landed=0 trials=0 missed=0 conv_bad=0 mon_bad=0 foreign_bad=0 proc_bad=0 found_bad=0 setup_bad=0
   local before=0 partial=0 after=0 preexec=0 shown=0 max=$((5 * KILLS + 20))
-  local reference delay pid st fp class rc mrc now stray found argv0
+  local reference delay pid st fp class rc mrc now stray found argv0 want_guards=0
+  [ "$action" = stop ] && want_guards=1
   reference=$(stable_foreign_state)
   while ((landed < KILLS && trials < max)); do
     trials=$((trials + 1))
@@ -160,7 +161,7 @@ kill_trials() { # resource action
     call "$r" "$action"; rc=$?
     call "$r" monitor; mrc=$?
     now=$(foreign_state)
-    stray=$(stray_processes)
+    check_processes; stray=$STRAY
     found=ok
     if [ "$action" = stop ] && [ -n "${BORROWED[$r]:-}" ]; then
       # shellcheck disable=SC2086 # a list of link names
@@ -168,21 +169,23 @@ kill_trials() { # resource action
     fi
     local guards=ok
     if [ -n "${TAG[$r]:-}" ]; then
-      [ "$(guard_listeners "${TAG[$r]}")" = "$([ "$action" = stop ] && echo 1 || echo 0)" ] || guards=wrong
+      count_guards "${TAG[$r]}"
+      [ "$GUARDS" = "$want_guards" ] || guards=wrong
     fi
     echo "$r $action trial=$trials delay_us=$delay status=$st class=$class rc=$rc monitor=$mrc foreign=$([ "$now" = "$reference" ] && echo same || echo CHANGED) procs=${stray:+STRAY}${stray:-ok} guards=$guards found=$found" >>"$TRIALS_LOG"
     local problem=""
     ((rc == 0)) || { conv_bad=$((conv_bad + 1)); problem+=" next $action rc=$rc;"; }
     [ "$mrc" = "$want" ] || { mon_bad=$((mon_bad + 1)); problem+=" monitor $mrc (want $want);"; }
     [ "$now" = "$reference" ] || { foreign_bad=$((foreign_bad + 1)); problem+=" foreign state changed;"; }
-    [ -z "$stray" ] && [ "$guards" = ok ] || { proc_bad=$((proc_bad + 1)); problem+=" processes: ${stray:-guards $guards};"; }
+    if [ -n "$stray" ] || [ "$guards" != ok ]; then proc_bad=$((proc_bad + 1)) problem+=" processes: ${stray:-guards $guards};"; fi
     [ "$found" = ok ] || { found_bad=$((found_bad + 1)); problem+=" borrowed links not as found;"; }
     if [ -n "$problem" ] && ((shown < 5)); then
       shown=$((shown + 1))
       echo "  $label trial $trials (delay $delay us, $class):$problem"
       [ "$now" = "$reference" ] || diff_text "$reference" "$now" | sed 's/^/    /'
-      [ "$found" = ok ] || { echo "    found:"; echo "${FOUND[$r]}"; echo "    now:"; borrowed_state ${BORROWED[$r]}; } | sed 's/^/    /'
-      [ -z "$stray" ] || echo "$stray" | sed 's/^/    /'
+      # shellcheck disable=SC2086 # a list of link names
+      [ "$found" = ok ] || { echo "found:"; echo "${FOUND[$r]}"; echo "now:"; borrowed_state ${BORROWED[$r]}; } | sed 's/^/    /'
+      [ -z "$stray" ] || printf '%s\n' "$stray" | sed 's/^/    /'
       tail -4 "$AGENT_LOG" | sed 's/^/    log: /'
     fi
     # A broken resource would fail every later trial for the same reason.
@@ -196,12 +199,18 @@ kill_trials() { # resource action
     bad "$label: only $landed of $KILLS SIGKILLs landed in $trials trials (window $d us)"
   fi
   ((setup_bad == 0)) || bad "$label: $setup_bad trial(s) could not put the resource back into '$pre'"
-  ((conv_bad == 0)) && ok "$label: the next $action converged (rc 0) after every trial ($trials)" || bad "$label: $conv_bad trial(s) where the next $action (or an unkilled one) failed"
-  ((mon_bad == 0)) && ok "$label: monitor answered $want after every trial" || bad "$label: monitor disagreed in $mon_bad trial(s)"
-  ((foreign_bad == 0)) && ok "$label: nothing foreign changed in any trial (links, nft, iptables, ip6tables, arptables, static FDB)" || bad "$label: foreign state changed in $foreign_bad trial(s)"
-  ((proc_bad == 0)) && ok "$label: no stray agent process$([ -n "${TAG[$r]:-}" ] && echo ", exactly $([ "$action" = stop ] && echo one || echo no) guard") after every trial" || bad "$label: stray processes or wrong guard count in $proc_bad trial(s)"
+  local guard_note=""
+  [ -n "${TAG[$r]:-}" ] && guard_note=", exactly $([ "$action" = stop ] && echo one || echo no) guard"
+  verdict "conv_bad == 0" "$label: the next $action converged (rc 0) after every trial ($trials)" \
+    "$label: $conv_bad trial(s) where the next $action (or an unkilled one) failed"
+  verdict "mon_bad == 0" "$label: monitor answered $want after every trial" "$label: monitor disagreed in $mon_bad trial(s)"
+  verdict "foreign_bad == 0" "$label: nothing foreign changed in any trial (links, nft, iptables, ip6tables, arptables, static FDB)" \
+    "$label: foreign state changed in $foreign_bad trial(s)"
+  verdict "proc_bad == 0" "$label: no stray agent process$guard_note after every trial" \
+    "$label: stray processes or wrong guard count in $proc_bad trial(s)"
   if [ "$action" = stop ] && [ -n "${BORROWED[$r]:-}" ]; then
-    ((found_bad == 0)) && ok "$label: ${BORROWED[$r]} as found (flags, mtu, address, no master) after every converged stop" || bad "$label: ${BORROWED[$r]} not as found after $found_bad stop(s)"
+    verdict "found_bad == 0" "$label: ${BORROWED[$r]} as found (flags, mtu, address, no master) after every converged stop" \
+      "$label: ${BORROWED[$r]} not as found after $found_bad stop(s)"
   fi
 }
 
@@ -225,7 +234,7 @@ done
 if [ "$LAB" = host ]; then
   call br1 start && call br2 start && call vhn stop && call vhi stop
   m="$(call br1 monitor; echo $?) $(call br2 monitor; echo $?) $(call vhn monitor; echo $?) $(call vhi monitor; echo $?)"
-  [ "$m" = "0 0 7 7" ] && ok "end: bridges started, guests blocked by both backends (monitors $m)" || bad "end: monitors $m, want 0 0 7 7"
+  if [ "$m" = "0 0 7 7" ]; then ok "end: bridges started, guests blocked by both backends (monitors $m)"; else bad "end: monitors $m, want 0 0 7 7"; fi
 fi
 end_agents
 echo "kills phase ($LAB) wall time: $(($(date +%s) - t0)) s"

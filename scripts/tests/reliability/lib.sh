@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2016 # awk programs in single quotes
 # scripts/tests/reliability/lib.sh: what the reliability tier's phases share
 # (sourced by kills.sh and concurrency.sh, inside their sandbox): calling
 # an installed agent, the witnesses of "nothing foreign changed", agent
@@ -33,8 +33,11 @@ pause_us() { # (printf -v: a $(...) would fork and add a millisecond)
   (($1 > 0)) && read -r -t "$t" -u "$SLEEP_FD"
   return 0
 }
-now_us() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t)); }
+now_us() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t)); } # (in $(...): a fork; loops use EPOCHREALTIME)
 
+verdict() { # arithmetic-condition ok-message fail-message
+  if (($1)); then ok "$2"; else bad "$3"; fi
+}
 call() { # resource action: the agent's exit status; its output goes to AGENT_LOG
   (
     "res_$1"
@@ -53,22 +56,23 @@ agent_pids() { # pids of the staged agent binary in this network namespace (no f
     [ "$p/exe" -ef "$AGENT_BIN" ] && [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$NETNS" ] && echo "${p#/proc/}"
   done
 }
-guard_listeners() { # [tag]: listening guard sockets in this namespace (all, or one policy's)
-  local n=0 flags name
+count_guards() { # [tag] -> GUARDS: listening guard sockets here (all, or one policy's); no fork
+  local flags name
+  GUARDS=0
   while read -r _ _ _ flags _ _ _ name; do
     [ "$flags" = 00010000 ] || continue
-    case $name in "@hanet-vhostnet-guard-${1:-}"*) n=$((n + 1)) ;; esac
+    case $name in "@hanet-vhostnet-guard-${1:-}"*) GUARDS=$((GUARDS + 1)) ;; esac
   done </proc/net/unix
-  echo "$n"
 }
-# "" when every agent process is a listening guard, else what is off.
-stray_processes() {
-  local p n=0 g pids=()
+# STRAY="" when every agent process is a listening guard, else what is off (no fork).
+check_processes() {
+  local p pids=()
   for p in /proc/[0-9]*; do [ "$p/exe" -ef "$AGENT_BIN" ] && pids+=("${p#/proc/}"); done
-  g=$(guard_listeners)
-  ((${#pids[@]} == g)) && return 0
-  echo "${#pids[@]} agent process(es) but $g listening guard(s):"
-  for p in "${pids[@]}"; do echo "  $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) $(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)"; done
+  count_guards ""
+  STRAY=""
+  ((${#pids[@]} == GUARDS)) && return 0
+  STRAY="${#pids[@]} agent process(es) but $GUARDS listening guard(s):"
+  for p in "${pids[@]}"; do STRAY+=$'\n'"  $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) $(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)"; done
 }
 end_agents() { # at the end of a phase: no guard may outlive the sandbox
   local p
@@ -79,9 +83,9 @@ end_agents() { # at the end of a phase: no guard may outlive the sandbox
 # set_ours NAME...: the links the agents manage (created or adopted, and the
 # uplinks/slaves they attach); every other link is foreign. Our nft tables
 # are hanet_*, our iptables/arptables chains HANET-*.
-OURS=() OURS_ALT=
+OURS_ALT=
 alternatives() { printf '%s|' "$@" | sed 's/[.]/[.]/g; s/|$//'; } # names -> an ERE (awk -v keeps [.] as is)
-set_ours() { OURS=("$@"); OURS_ALT=$(alternatives "$@"); }
+set_ours() { OURS_ALT=$(alternatives "$@"); }
 
 # One awk over every witness (text forms, so no jq start-up per trial):
 #   link  `ip -d -o link show` minus ours; dropped: timers, carrier and operstate
@@ -96,7 +100,7 @@ FOREIGN_AWK='
   { k = src[FILENAME] }
   k == 1 { n = $2; sub(/:$/, "", n); sub(/@.*/, "", n); if (n ~ ours) next
            gsub(/ [a-z_]+_timer +[0-9.]+/, ""); gsub(/(LOWER_UP|NO-CARRIER|M-DOWN),?/, ""); sub(/ state [A-Z]+ /, " ")
-           # a port'"'"'s view of its bridge'"'"'s id, which is ours (an adopted bridge'"'"'s follows its ports)
+           # the bridge id as a port sees it: the bridge is ours (an adopted one takes its id from its ports)
            gsub(/ designated_(root|bridge) [^ ]+/, ""); print "link " $0; next }
   k == 2 { if (!/( static| master [^ ]+ permanent) *$/) next
            for (i = 1; i < NF; i++) if ($i == "dev" && $(i + 1) ~ ours) next
@@ -112,9 +116,10 @@ foreign_state() {
 }
 # The reference: a foreign state that stays the same for 0.3 s (at most 5 s).
 stable_foreign_state() {
-  local a b i
+  local a b
   b=$(foreign_state)
-  for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+  local _
+  for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
     a=$b; pause_us 300000; b=$(foreign_state)
     [ "$a" = "$b" ] && break
   done
