@@ -83,7 +83,7 @@ phase concurrency 600 "${SANDBOX[@]}" bash "$HERE/concurrency.sh" --stage "$STAG
 if ((VM_KILLS > 0)); then
   # The VM's /tmp is its own; its stdout is streamed back (scripts/vm/README.md).
   phase kills-bond-vm 1500 scripts/vm/run --mem 512 --timeout 1400 -- "${SANDBOX[@]}" \
-    bash "$HERE/kills.sh" --stage "$STAGE/root" --work /tmp/reliability --lab bond --kills "$VM_KILLS" --seed "$SEED"
+    bash "$HERE/kills.sh" --stage "$STAGE/root" --work /tmp/reliability --lab bond --kills "$VM_KILLS" --seed "$SEED" --samples 3
 else
   echo "bond kills in the VM skipped (HANET_RELIABILITY_VM_KILLS=0)"
 fi

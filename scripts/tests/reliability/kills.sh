@@ -5,10 +5,11 @@
 # is left but the guards that belong there. Run by scripts/tests/reliability.sh
 # inside a private network namespace (host), or inside the VM (bond lab).
 #
-#   kills.sh --stage DIR --work DIR --lab host|bond --kills N [--seed S]
+#   kills.sh --stage DIR --work DIR --lab host|bond --kills N [--seed S] [--samples 5]
 #
 # For each (resource, action): the action's duration is measured first
-# (median of 3 runs from fork to exit, as this shell sees it); then each
+# (median of --samples runs from fork to exit, as this shell sees it, again
+# whenever fewer than 3 kills in 10 landed: the load changed); then each
 # trial puts the resource in the opposite state, starts the action, sleeps
 # a uniformly random delay in [0, that duration], sends SIGKILL and waits.
 # A kill counts as landed only if the wait status is "killed by SIGKILL"
@@ -24,10 +25,10 @@ HANET_PROG=reliability HANET_PLAIN=1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lib/common.sh
 . "$here/../../lib/common.sh"
-LAB=host KILLS=30 SEED=${RANDOM}
+LAB=host KILLS=30 SAMPLES=5 SEED=${RANDOM}
 while (($#)); do
   case $1 in
-    --stage) STAGE=$2 ;; --work) WORK=$2 ;; --lab) LAB=$2 ;; --kills) KILLS=$2 ;; --seed) SEED=$2 ;;
+    --stage) STAGE=$2 ;; --work) WORK=$2 ;; --lab) LAB=$2 ;; --kills) KILLS=$2 ;; --seed) SEED=$2 ;; --samples) SAMPLES=$2 ;;
     *) echo "kills.sh: unknown argument $1"; exit 2 ;;
   esac
   shift 2
@@ -107,24 +108,34 @@ ours_fingerprint() { # resource
     vhi) count_guards "${TAG[vhi]}"; echo "guards $GUARDS"
       cat <(iptables-legacy-save) <(ip6tables-legacy-save) <(arptables-legacy -L -n) | grep -c "HANET-${TAG[vhi]}" ;;
   esac
+  return 0
 }
 
 median_us() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# d: the action's duration from fork to exit, median of SAMPLES unkilled runs
+# (each from the opposite state). Status 1: an action failed (reported).
+measure_window() { # resource action pre label
+  local i t0 t1 rc samples=""
+  for ((i = 1; i <= SAMPLES; i++)); do
+    call "$1" "$3" || { bad "$4: setup $3 failed (rc $?)"; tail -5 "$AGENT_LOG"; return 1; }
+    t0=${EPOCHREALTIME/[.,]/}; call "$1" "$2"; rc=$?
+    t1=${EPOCHREALTIME/[.,]/}; samples+="$((10#$t1 - 10#$t0))"$'\n'
+    ((rc == 0)) || { bad "$4: unkilled $2 failed (rc $rc)"; tail -5 "$AGENT_LOG"; return 1; }
+  done
+  d=$(printf '%s' "$samples" | median_us)
+}
 
 # One (resource, action): returns through the counters and prints its checks.
 kill_trials() { # resource action
   local r=$1 action=$2 pre want label
   pre=$(opposite "$action") want=$(want_monitor "$action") label="${LABEL[$r]} $action"
-  local fp_pre fp_post d t0 t1 i samples=""
-  for i in 1 2 3; do
-    call "$r" "$pre" || { bad "$label: setup $pre failed (rc $?)"; tail -5 "$AGENT_LOG"; return; }
-    ((i < 3)) || fp_pre=$(ours_fingerprint "$r")
-    t0=${EPOCHREALTIME/[.,]/}; call "$r" "$action"; local rc=$?
-    t1=${EPOCHREALTIME/[.,]/}; samples+="$((10#$t1 - 10#$t0))"$'\n'
-    ((rc == 0)) || { bad "$label: unkilled $action failed (rc $rc)"; tail -5 "$AGENT_LOG"; return; }
-  done
-  fp_post=$(ours_fingerprint "$r")
-  d=$(printf '%s' "$samples" | median_us)
+  local fp_pre fp_post d windows
+  if ! { call "$r" "$pre" && fp_pre=$(ours_fingerprint "$r") && call "$r" "$action" && fp_post=$(ours_fingerprint "$r"); }; then
+    bad "$label: unkilled $pre/$action failed"; tail -5 "$AGENT_LOG"; return
+  fi
+  measure_window "$r" "$action" "$pre" "$label" || return
+  windows=$d
 
   local landed=0 trials=0 missed=0 conv_bad=0 mon_bad=0 foreign_bad=0 proc_bad=0 found_bad=0 setup_bad=0
   local before=0 partial=0 after=0 preexec=0 shown=0 max=$((5 * KILLS + 20))
@@ -132,6 +143,12 @@ kill_trials() { # resource action
   [ "$action" = stop ] && want_guards=1
   reference=$(stable_foreign_state)
   while ((landed < KILLS && trials < max)); do
+    # A window measured in a burst of load lets most kills come too late:
+    # measure again when fewer than 3 in 10 land (the load has changed).
+    if ((trials >= 10 && trials % 10 == 0 && landed * 10 < trials * 3)); then
+      measure_window "$r" "$action" "$pre" "$label" || break
+      windows+=",$d"
+    fi
     trials=$((trials + 1))
     if ! call "$r" "$pre"; then setup_bad=$((setup_bad + 1)); continue; fi
     delay=$((((RANDOM << 15) | RANDOM) % (d + 1)))
@@ -192,11 +209,11 @@ kill_trials() { # resource action
     if ((rc != 0)) && ! call "$r" "$action"; then bad "$label: does not converge any more (trial $trials)"; break; fi
   done
 
-  echo "FIGURE agent=$AGENT_OF resource=$r label=\"$label\" action=$action landed=$landed trials=$trials missed=$missed preexec=$preexec before=$before partial=$partial after=$after window_us=$d converged=$((trials - setup_bad - conv_bad)) foreign_changed=$foreign_bad"
+  echo "FIGURE agent=$AGENT_OF resource=$r label=\"$label\" action=$action landed=$landed trials=$trials missed=$missed preexec=$preexec before=$before partial=$partial after=$after window_us=$windows converged=$((trials - setup_bad - conv_bad)) foreign_changed=$foreign_bad"
   if ((landed >= KILLS)); then
-    ok "$label: $landed SIGKILLs landed inside the agent in $trials trials (delay uniform in [0, $d us]; $before before any change, $partial part-way, $after all done; $missed too late, $preexec before exec)"
+    ok "$label: $landed SIGKILLs landed inside the agent in $trials trials (delay uniform in [0, window], window $windows us; $before before any change, $partial part-way, $after all done; $missed too late, $preexec before exec)"
   else
-    bad "$label: only $landed of $KILLS SIGKILLs landed in $trials trials (window $d us)"
+    bad "$label: only $landed of $KILLS SIGKILLs landed in $trials trials (windows $windows us)"
   fi
   ((setup_bad == 0)) || bad "$label: $setup_bad trial(s) could not put the resource back into '$pre'"
   local guard_note=""
