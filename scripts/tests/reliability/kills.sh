@@ -9,9 +9,12 @@
 #
 # For each (resource, action): the action's duration is measured first
 # (median of --samples runs from fork to exit, as this shell sees it, again
-# whenever fewer than 3 kills in 10 landed: the load changed); then each
-# trial puts the resource in the opposite state, starts the action, sleeps
-# a uniformly random delay in [0, that duration], sends SIGKILL and waits.
+# whenever fewer than 3 kills in 10 landed: the load changed), and so is
+# monitor's (the process start and one read of the state); then each trial
+# puts the resource in the opposite state, starts the action, sleeps a
+# random delay, sends SIGKILL and waits. Half the delays are uniform in
+# [0, duration], half in [monitor's duration, duration]: where the changes
+# are (in the VM, the process start is most of a bond start).
 # A kill counts as landed only if the wait status is "killed by SIGKILL"
 # (an agent never exits 137 itself; a process that had already exited is a
 # zombie that `kill` still accepts, and reports its own exit status). Trials
@@ -114,32 +117,37 @@ ours_fingerprint() { # resource
 median_us() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # d: the action's duration from fork to exit, median of SAMPLES unkilled runs
-# (each from the opposite state). Status 1: an action failed (reported).
+# (each from the opposite state); s: the same for monitor, which starts the
+# process and reads the state once, as every action does before it changes
+# anything. Status 1: an action failed (reported).
 measure_window() { # resource action pre label
-  local i t0 t1 rc samples=""
+  local i t0 t1 rc samples="" starts=""
   for ((i = 1; i <= SAMPLES; i++)); do
     call "$1" "$3" || { bad "$4: setup $3 failed (rc $?)"; tail -5 "$AGENT_LOG"; return 1; }
+    t0=${EPOCHREALTIME/[.,]/}; call "$1" monitor
+    t1=${EPOCHREALTIME/[.,]/}; starts+="$((10#$t1 - 10#$t0))"$'\n'
     t0=${EPOCHREALTIME/[.,]/}; call "$1" "$2"; rc=$?
     t1=${EPOCHREALTIME/[.,]/}; samples+="$((10#$t1 - 10#$t0))"$'\n'
     ((rc == 0)) || { bad "$4: unkilled $2 failed (rc $rc)"; tail -5 "$AGENT_LOG"; return 1; }
   done
-  d=$(printf '%s' "$samples" | median_us)
+  d=$(printf '%s' "$samples" | median_us) s=$(printf '%s' "$starts" | median_us)
+  ((s <= d)) || s=$d
 }
 
 # One (resource, action): returns through the counters and prints its checks.
 kill_trials() { # resource action
   local r=$1 action=$2 pre want label
   pre=$(opposite "$action") want=$(want_monitor "$action") label="${LABEL[$r]} $action"
-  local fp_pre fp_post d windows
+  local fp_pre fp_post d s windows starts
   if ! { call "$r" "$pre" && fp_pre=$(ours_fingerprint "$r") && call "$r" "$action" && fp_post=$(ours_fingerprint "$r"); }; then
     bad "$label: unkilled $pre/$action failed"; tail -5 "$AGENT_LOG"; return
   fi
   measure_window "$r" "$action" "$pre" "$label" || return
-  windows=$d
+  windows=$d starts=$s
 
   local landed=0 trials=0 missed=0 conv_bad=0 mon_bad=0 foreign_bad=0 proc_bad=0 found_bad=0 setup_bad=0
   local before=0 partial=0 after=0 preexec=0 shown=0 max=$((5 * KILLS + 20))
-  local reference delay pid st fp class rc mrc now stray found argv0 want_guards=0
+  local reference delay lo pid st fp class rc mrc now stray found argv0 want_guards=0
   [ "$action" = stop ] && want_guards=1
   reference=$(stable_foreign_state)
   while ((landed < KILLS && trials < max)); do
@@ -147,11 +155,14 @@ kill_trials() { # resource action
     # measure again when fewer than 3 in 10 land (the load has changed).
     if ((trials >= 10 && trials % 10 == 0 && landed * 10 < trials * 3)); then
       measure_window "$r" "$action" "$pre" "$label" || break
-      windows+=",$d"
+      windows+=",$d" starts+=",$s"
     fi
     trials=$((trials + 1))
     if ! call "$r" "$pre"; then setup_bad=$((setup_bad + 1)); continue; fi
-    delay=$((((RANDOM << 15) | RANDOM) % (d + 1)))
+    # Half the delays over the whole window, half after the process start
+    # and first read, where the changes are (in the VM the start is most of it).
+    lo=$((RANDOM & 1 ? 0 : s))
+    delay=$((lo + ((RANDOM << 15) | RANDOM) % (d - lo + 1)))
     ( "res_$r"; exec "$RA/$AGENT" "$action" ) >>"$AGENT_LOG" 2>&1 &
     pid=$!
     pause_us "$delay"
@@ -209,9 +220,9 @@ kill_trials() { # resource action
     if ((rc != 0)) && ! call "$r" "$action"; then bad "$label: does not converge any more (trial $trials)"; break; fi
   done
 
-  echo "FIGURE agent=$AGENT_OF resource=$r label=\"$label\" action=$action landed=$landed trials=$trials missed=$missed preexec=$preexec before=$before partial=$partial after=$after window_us=$windows converged=$((trials - setup_bad - conv_bad)) foreign_changed=$foreign_bad"
+  echo "FIGURE agent=$AGENT_OF resource=$r label=\"$label\" action=$action landed=$landed trials=$trials missed=$missed preexec=$preexec before=$before partial=$partial after=$after window_us=$windows monitor_us=$starts converged=$((trials - setup_bad - conv_bad)) foreign_changed=$foreign_bad"
   if ((landed >= KILLS)); then
-    ok "$label: $landed SIGKILLs landed inside the agent in $trials trials (delay uniform in [0, window], window $windows us; $before before any change, $partial part-way, $after all done; $missed too late, $preexec before exec)"
+    ok "$label: $landed SIGKILLs landed inside the agent in $trials trials (window $windows us: half the delays uniform in it, half after the monitor time $starts us; $before before any change, $partial part-way, $after all done; $missed too late, $preexec before exec)"
   else
     bad "$label: only $landed of $KILLS SIGKILLs landed in $trials trials (windows $windows us)"
   fi
