@@ -23,7 +23,7 @@
 # longer local runs:
 #
 #   HANET_RELIABILITY_KILLS     landed kills per resource and action on this host (default 25: 8 pairs, 200)
-#   HANET_RELIABILITY_VM_KILLS  landed kills per bond action in the VM (default 20: 40; 0 skips the VM)
+#   HANET_RELIABILITY_VM_KILLS  landed kills per bond action in the VM (default 15: 30; 0 skips the VM)
 #   HANET_RELIABILITY_ROUNDS    stop/monitor/start/monitor rounds per concurrent agent (default 40)
 #   HANET_RELIABILITY_SEED      seed of the random delays (default: random, printed)
 set -uo pipefail
@@ -33,7 +33,7 @@ HANET_PROG=reliability HANET_PLAIN=1
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 KILLS=${HANET_RELIABILITY_KILLS:-25}
-VM_KILLS=${HANET_RELIABILITY_VM_KILLS:-20}
+VM_KILLS=${HANET_RELIABILITY_VM_KILLS:-15}
 ROUNDS=${HANET_RELIABILITY_ROUNDS:-40}
 SEED=${HANET_RELIABILITY_SEED:-$((RANDOM * 32768 + RANDOM))}
 LOGS=${HANET_TEST_LOG:-$ROOT/.build/test-logs}/reliability
@@ -96,6 +96,18 @@ for fig in "${FIGURES[@]}"; do
   [[ $fig =~ \ landed=([0-9]+) ]] && landed=$((landed + BASH_REMATCH[1]))
 done
 echo "SIGKILLs landed inside an agent, all phases: $landed"
+# The same, as the tables of RELIABILITY.md.
+echo
+echo "| agent / resource | action | kills landed | trials | before any change / part-way / all done | too late / before exec | window, monitor (us) | converged | foreign changed |"
+echo "|---|---|---:|---:|---|---|---|---:|---:|"
+for fig in "${FIGURES[@]}"; do
+  [[ $fig == *" landed="* ]] || continue
+  declare -A f=()
+  for kv in ${fig#FIGURE }; do [[ $kv == *=* ]] && f[${kv%%=*}]=${kv#*=}; done
+  label=$(sed -E 's/.*label="([^"]*) (start|stop)".*/\1/' <<<"$fig")
+  echo "| $label | ${f[action]} | ${f[landed]} | ${f[trials]} | ${f[before]} / ${f[partial]} / ${f[after]} | ${f[missed]} / ${f[preexec]} | ${f[window_us]}, ${f[monitor_us]} | ${f[converged]}/${f[trials]} | ${f[foreign_changed]} |"
+  unset f
+done
 echo "tier wall time: $(($(date +%s) - t0)) s"
 summary
 ((FAILED == 0))

@@ -107,7 +107,8 @@ ours_fingerprint() { # resource
       f=$HA_RSCTMP/hanet-$([ "$r" = bond ] && echo bond-bond0 || echo "bridge-xenbr${r#br}").state
       [ -e "$f" ] && echo "$(<"$f")" ;;
     vhn) count_guards "${TAG[vhn]}"; echo "guards $GUARDS"
-      nft list table bridge "hanet_${TAG[vhn]}" 2>/dev/null | grep -c 'drop\|accept' ;;
+      # (unblock makes the table dormant: its rules stay)
+      nft list table bridge "hanet_${TAG[vhn]}" 2>/dev/null | awk '/drop|accept/ { r++ } /flags dormant/ { d = 1 } END { print "rules", r + 0, "dormant", d + 0 }' ;;
     vhi) count_guards "${TAG[vhi]}"; echo "guards $GUARDS"
       cat <(iptables-legacy-save) <(ip6tables-legacy-save) <(arptables-legacy -L -n) | grep -c "HANET-${TAG[vhi]}" ;;
   esac
