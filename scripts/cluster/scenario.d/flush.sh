@@ -61,9 +61,10 @@ flush_test() {   # GUARD(true|false) STANDBY
   local hits
   # shellcheck disable=SC2086
   hits=$("$PY" "$PROBE" pcmkgrep "${pa[@]}" --t0 "$t0" --t1 "$t1" \
-          --regex "Initiating stop operation ${RSC}_stop_0|Result of monitor operation for $RSC on $sb: ok")
+          --regex "Initiating (stop|demote) operation ${RSC}_(stop|demote)_0|Result of monitor operation for $RSC on $sb: ")
   stop_active=0 stop_sb=0 det=""
-  grep -Eq "Initiating stop operation ${RSC}_stop_0 (locally )?on $act\$" <<<"$hits" && stop_active=1
+  # (promotable: a demote of the promoted instance is as bad as a stop)
+  grep -Eq "Initiating (stop|demote) operation ${RSC}_(stop|demote)_0 (locally )?on $act\$" <<<"$hits" && stop_active=1
   grep -Eq "Initiating stop operation ${RSC}_stop_0 (locally )?on $sb\$" <<<"$hits" && stop_sb=1
   det=$(awk '/Result of monitor operation/ { print $1; exit }' <<<"$hits")
   local fails=()
@@ -116,9 +117,9 @@ flush_test() {   # GUARD(true|false) STANDBY
 flip() {   # move vhostnet from ACT to the other host, clear the constraint; ACT = new host
   local to
   to=$(other "$ACT")
-  nx "$ACT" crm_resource --move -r "$RSC" -N "$to" >/dev/null 2>&1 || fail "move to $to"
+  move_to "$ACT" "$to" >/dev/null 2>&1 || fail "move to $to"
   wait_located "$to" "$to" || fail "move to $to"
-  nx "$to" crm_resource --clear -r "$RSC" >/dev/null 2>&1 || fail "clear"
+  move_clear "$to" >/dev/null 2>&1 || fail "clear"
   wait_stable "$to" || fail "stable on $to"
   ACT=$to
 }
