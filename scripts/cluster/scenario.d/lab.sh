@@ -204,11 +204,12 @@ hook() {   # isolate|unisolate|boot NODE NETNS HOLDER_PID
   port=$(port_of "$node")
   case "$what" in
     isolate)
-      # the node's cable to the switch is pulled too: the switch flushes
-      # what it learned on that port
-      ip -n "$SW" link set "$port" down 2>/dev/null || true ;;
+      # the node's cable to the switch is pulled too (the switch flushes
+      # what it learned on that port), unless only the ring is cut (the
+      # partition rounds: HANET_SCENARIO_RING_ONLY=1)
+      [ "${HANET_SCENARIO_RING_ONLY:-0}" = 1 ] || ip -n "$SW" link set "$port" down 2>/dev/null || true ;;
     unisolate)
-      ip -n "$SW" link set "$port" up 2>/dev/null || true ;;
+      [ "${HANET_SCENARIO_RING_ONLY:-0}" = 1 ] || ip -n "$SW" link set "$port" up 2>/dev/null || true ;;
     boot)
       # the node is powered on (a fence's reboot, restart-node): the
       # boot-time block before any of its links is up and before its
