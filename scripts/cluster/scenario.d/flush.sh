@@ -109,9 +109,18 @@ flush_test() {   # GUARD(true|false) STANDBY
   if [ ${#fails[@]} = 0 ]; then ok "$msg"; else bad "$msg: ${fails[*]}"; fi
   # the standby's failed stopped-role monitor counts as a failure there
   # (migration-threshold=1): clear it, as an administrator would
-  nx "$act" crm_resource --cleanup -r "$RSC" >/dev/null 2>&1 || true
-  settle_cluster "$act"
-  wait_stable "$act" || fail "stable after the flush test on $sb"
+  # (promotable clone: the cleanup's history deletion can race the start
+  # it triggers on the flushed host, "Internal communication failure (No
+  # such device)" on the start, fail-count INFINITY there; seen once in a
+  # 3-round tier run: clean up once more)
+  local try
+  for try in 1 2 3; do
+    nx "$act" crm_resource --cleanup -r "$RSC_ID" -N "$sb" >/dev/null 2>&1 || true
+    settle_cluster "$act"
+    if wait_stable "$act" "$act" 10; then break; fi
+    [ "$try" -lt 3 ] || fail "stable after the flush test on $sb"
+    say "flush on $sb: not stable after the cleanup, cleaning up again"
+  done
 }
 
 flip() {   # move vhostnet from ACT to the other host, clear the constraint; ACT = new host
