@@ -47,6 +47,7 @@ wait_stable() {   # ACTIVE [VIEW] [TIMEOUT_S]
   while :; do
     st=$(crmstate "$view" || true)
     if [[ " $st " == *" $RSC=$active "* && " $st " == *" xenbr1=$A,$B "* && \
+          ( $PRIMITIVE = 1 || " $st " == *" $RSC-u=$(other "$active") "* ) && \
           " $st " == *" online=$A,$B "* && " $st " == *" failed= "* ]] && blocked "$(other "$active")"; then
       return 0
     fi
@@ -70,12 +71,21 @@ settle_cluster() {   # VIEW
   done
 }
 
+# (promotable clone: "located" = where the instance is Promoted; crm_resource
+# --locate -r CLONE prints "... is running on: NODE Promoted" for it)
+locate_out() {   # VIEW -> the promoted/active node(s), one a line
+  local out
+  out=$(nx "$1" crm_resource --locate -r "$RSC_ID" 2>/dev/null) || return 1
+  if [ "$PRIMITIVE" = 1 ]; then sed -n 's/.*is running on: //p' <<<"$out"
+  else sed -n 's/.*is running on: \([^ ]*\) Promoted$/\1/p' <<<"$out"; fi
+}
+
 wait_located() {   # TARGET VIEW [TIMEOUT_S]
   local target=$1 view=$2 to=${3:-$WAIT_S} st deadline
   deadline=$(( EPOCHSECONDS + to ))
   while :; do
-    st=$(nx "$view" crm_resource --locate -r "$RSC" 2>/dev/null || true)
-    [ "$st" = "resource $RSC is running on: $target" ] && return 0
+    st=$(locate_out "$view" || true)
+    [ "$st" = "$target" ] && return 0
     [ "$EPOCHSECONDS" -lt "$deadline" ] || { say "$RSC not on $target after ${to}s: $st"; return 1; }
     sleep 0.02
   done
@@ -83,9 +93,9 @@ wait_located() {   # TARGET VIEW [TIMEOUT_S]
 
 located() {   # VIEW -> the one node vhostnet runs on
   local out
-  out=$(nx "$1" crm_resource --locate -r "$RSC" 2>/dev/null) || return 1
-  [ "$(grep -c 'is running on' <<<"$out")" = 1 ] || return 1
-  sed -n 's/.*is running on: //p' <<<"$out"
+  out=$(locate_out "$1") || return 1
+  [ -n "$out" ] && [ "$(wc -l <<<"$out")" = 1 ] || return 1
+  echo "$out"
 }
 
 wait_located_any() {
@@ -94,4 +104,15 @@ wait_located_any() {
     [ "$EPOCHSECONDS" -lt "$deadline" ] || return 1
     sleep 0.05
   done
+}
+
+# Move the promoted role (the active instance) to NODE / clear that again.
+# Pacemaker 2.1.5: crm_resource --move --promoted on the promotable clone
+# adds a location constraint with role=Promoted (cli-prefer-vhostnet-clone).
+move_to() {   # VIEW NODE
+  if [ "$PRIMITIVE" = 1 ]; then nx "$1" crm_resource --move -r "$RSC_ID" -N "$2"
+  else nx "$1" crm_resource --move --promoted -r "$RSC_ID" -N "$2"; fi
+}
+move_clear() {   # VIEW
+  nx "$1" crm_resource --clear -r "$RSC_ID"
 }

@@ -22,7 +22,9 @@ cmd_demo() {
 hanet demo: two hosts (hostA, hostB) run the same two guests (same MACs,
 same IPs) behind bridge xenbr1; a real Corosync 3 + Pacemaker 2.1 cluster
 (two nodes on this machine, no systemd) runs ocf:hanet:bridge on both and
-ocf:hanet:vhostnet on one: only that host lets the guests reach the switch.
+ocf:hanet:vhostnet as a promotable clone on both: the Unpromoted instance
+keeps its host's guests blocked; only the Promoted host lets them reach the
+switch.
 A client on the switch probes both guests every $INTERVAL_MS ms:
 guest1 $G1_IP (ordinary) and guest2 $G2_IP (silent: it sends nothing unless
 asked).
@@ -73,6 +75,6 @@ EOF
   say "switch forwarding table: $(switch_fdb)"
   nx "$B" crm node online "$A" >/dev/null 2>&1 || true
   wait_stable "$B" || bad "stable after 'crm node online $A'"
-  ok "'crm node online $A': $A is back as the standby, its guests blocked; $RSC stays on $B (stickiness)"
+  ok "'crm node online $A': $A is back as the standby (unpromoted), its guests blocked; $RSC stays promoted on $B (stickiness)"
   stop_probe
 }

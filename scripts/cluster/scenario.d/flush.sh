@@ -61,9 +61,10 @@ flush_test() {   # GUARD(true|false) STANDBY
   local hits
   # shellcheck disable=SC2086
   hits=$("$PY" "$PROBE" pcmkgrep "${pa[@]}" --t0 "$t0" --t1 "$t1" \
-          --regex "Initiating stop operation ${RSC}_stop_0|Result of monitor operation for $RSC on $sb: ok")
+          --regex "Initiating (stop|demote) operation ${RSC}_(stop|demote)_0|Result of monitor operation for $RSC on $sb: ")
   stop_active=0 stop_sb=0 det=""
-  grep -Eq "Initiating stop operation ${RSC}_stop_0 (locally )?on $act\$" <<<"$hits" && stop_active=1
+  # (promotable: a demote of the promoted instance is as bad as a stop)
+  grep -Eq "Initiating (stop|demote) operation ${RSC}_(stop|demote)_0 (locally )?on $act\$" <<<"$hits" && stop_active=1
   grep -Eq "Initiating stop operation ${RSC}_stop_0 (locally )?on $sb\$" <<<"$hits" && stop_sb=1
   det=$(awk '/Result of monitor operation/ { print $1; exit }' <<<"$hits")
   local fails=()
@@ -108,17 +109,26 @@ flush_test() {   # GUARD(true|false) STANDBY
   if [ ${#fails[@]} = 0 ]; then ok "$msg"; else bad "$msg: ${fails[*]}"; fi
   # the standby's failed stopped-role monitor counts as a failure there
   # (migration-threshold=1): clear it, as an administrator would
-  nx "$act" crm_resource --cleanup -r "$RSC" >/dev/null 2>&1 || true
-  settle_cluster "$act"
-  wait_stable "$act" || fail "stable after the flush test on $sb"
+  # (promotable clone: the cleanup's history deletion can race the start
+  # it triggers on the flushed host, "Internal communication failure (No
+  # such device)" on the start, fail-count INFINITY there; seen once in a
+  # 3-round tier run: clean up once more)
+  local try
+  for try in 1 2 3; do
+    nx "$act" crm_resource --cleanup -r "$RSC_ID" -N "$sb" >/dev/null 2>&1 || true
+    settle_cluster "$act"
+    if wait_stable "$act" "$act" 10; then break; fi
+    [ "$try" -lt 3 ] || fail "stable after the flush test on $sb"
+    say "flush on $sb: not stable after the cleanup, cleaning up again"
+  done
 }
 
 flip() {   # move vhostnet from ACT to the other host, clear the constraint; ACT = new host
   local to
   to=$(other "$ACT")
-  nx "$ACT" crm_resource --move -r "$RSC" -N "$to" >/dev/null 2>&1 || fail "move to $to"
+  move_to "$ACT" "$to" >/dev/null 2>&1 || fail "move to $to"
   wait_located "$to" "$to" || fail "move to $to"
-  nx "$to" crm_resource --clear -r "$RSC" >/dev/null 2>&1 || fail "clear"
+  move_clear "$to" >/dev/null 2>&1 || fail "clear"
   wait_stable "$to" || fail "stable on $to"
   ACT=$to
 }

@@ -87,6 +87,9 @@ lab_up() {
 primitive xenbr1 ocf:hanet:bridge params bridge=xenbr1 uplink=eth1 forward_delay=0 \
   op monitor interval=10s timeout=20s
 clone xenbr1-clone xenbr1 meta interleave=true
+EOF
+  if [ "$PRIMITIVE" = 1 ]; then
+    cat >>"$x" <<EOF
 primitive $RSC ocf:hanet:vhostnet params bridge=xenbr1 guard=true \
   op monitor interval=2s timeout=20s \
   op monitor interval=3s role=Stopped timeout=20s \
@@ -95,6 +98,25 @@ primitive $RSC ocf:hanet:vhostnet params bridge=xenbr1 guard=true \
 order $RSC-after-bridge Mandatory: xenbr1-clone $RSC
 colocation $RSC-with-bridge inf: $RSC xenbr1-clone
 EOF
+  else
+    # the recommended recipe (README, seed 004): a promotable clone, every
+    # host eligible for the Promoted role (the agent sets no promotion
+    # score); the scenario's shorter monitors (2 s promoted, 3 s unpromoted);
+    # interleave=true: without it the bridge instance starting again on a
+    # host back from standby restarts the PROMOTED instance (demote, stop,
+    # start: "Restart ... due to required xenbr1-clone running", seen)
+    cat >>"$x" <<EOF
+primitive $RSC ocf:hanet:vhostnet params bridge=xenbr1 guard=true \
+  op monitor interval=2s role=Promoted timeout=20s \
+  op monitor interval=3s role=Unpromoted timeout=20s \
+  meta migration-threshold=1 failure-timeout=30s
+clone $RSC_ID $RSC meta promotable=true promoted-max=1 priority=10 interleave=true \
+  resource-stickiness=100 target-role=Stopped
+location l-$RSC-promoted $RSC_ID rule \$role=Promoted 100: defined #uname
+order $RSC-after-bridge Mandatory: xenbr1-clone $RSC_ID
+colocation $RSC-with-bridge inf: $RSC_ID xenbr1-clone
+EOF
+  fi
   chmod 0644 "$x"
   nx "$A" crm configure load update "$x" >"$WORK/crm.out" 2>&1 || { cat "$WORK/crm.out"; fail "crm configure load"; }
   rm -f "$x"
@@ -117,17 +139,18 @@ EOF
       echo "ports not up: $s" >&2; exit 1' || fail "guest ports up on $n"
   done
   for n in "$A" "$B"; do blocked "$n" || fail "$n not blocked any more after the bridge started"; done
-  nx "$A" crm_resource -r "$RSC" --meta -d target-role >/dev/null 2>&1 || fail "start $RSC"
+  nx "$A" crm_resource -r "$RSC_ID" --meta -d target-role >/dev/null 2>&1 || fail "start $RSC"
   wait_located_any || fail "$RSC started"
   local act
   act=$(located "$A") || fail "$RSC runs on one host"
   if [ "$act" != "$A" ]; then
-    nx "$A" crm_resource --move -r "$RSC" -N "$A" >/dev/null 2>&1 || fail "move $RSC to $A"
+    move_to "$A" "$A" >/dev/null 2>&1 || fail "move $RSC to $A"
     wait_located "$A" "$A" || fail "$RSC on $A"
-    nx "$A" crm_resource --clear -r "$RSC" >/dev/null 2>&1 || true
+    move_clear "$A" >/dev/null 2>&1 || true
   fi
   wait_stable "$A" || fail "lab stable with $RSC on $A"
-  ok "resources running: xenbr1-clone on $A+$B, $RSC on $A; $B blocked"
+  if [ "$PRIMITIVE" = 1 ]; then ok "resources running: xenbr1-clone on $A+$B, $RSC on $A; $B blocked"
+  else ok "resources running: xenbr1-clone on $A+$B, $RSC_ID promoted on $A, unpromoted on $B (blocked)"; fi
 }
 
 lab_down() {
@@ -141,20 +164,20 @@ lab_down() {
       # (the cluster's fence device stays)
       if nx "$n" true 2>/dev/null; then
         local r x
-        for r in "$RSC" xenbr1-clone; do
+        for r in "$RSC_ID" xenbr1-clone; do
           nx "$n" crm_resource -r "$r" --meta -p target-role -v Stopped >/dev/null 2>&1 || true
         done
         local deadline=$(( EPOCHSECONDS + WAIT_S )) st
         while :; do
           st=$(crmstate "$n" 2>/dev/null || true)
-          [[ "$st" != *"$RSC="* && "$st" != *"xenbr1="* ]] && break
+          [[ "$st" != *"$RSC="* && "$st" != *"$RSC-u="* && "$st" != *"xenbr1="* ]] && break
           [ "$EPOCHSECONDS" -lt "$deadline" ] || { say "resources not stopped in ${WAIT_S}s: $st"; break; }
           sleep 0.1
         done
-        x="@rsc='$RSC' or @with-rsc='$RSC' or @first='$RSC' or @then='$RSC'"
+        x="@rsc='$RSC_ID' or @with-rsc='$RSC_ID' or @first='$RSC_ID' or @then='$RSC_ID'"
         x="$x or @rsc='xenbr1-clone' or @with-rsc='xenbr1-clone' or @first='xenbr1-clone' or @then='xenbr1-clone'"
         nx "$n" cibadmin --delete-all --xpath "//constraints/*[$x]" >/dev/null 2>&1 || true
-        nx "$n" cibadmin --delete-all --xpath "//resources/*[@id='$RSC' or @id='xenbr1-clone']" >/dev/null 2>&1 || true
+        nx "$n" cibadmin --delete-all --xpath "//resources/*[@id='$RSC_ID' or @id='xenbr1-clone']" >/dev/null 2>&1 || true
         break
       fi
     done
@@ -181,11 +204,12 @@ hook() {   # isolate|unisolate|boot NODE NETNS HOLDER_PID
   port=$(port_of "$node")
   case "$what" in
     isolate)
-      # the node's cable to the switch is pulled too: the switch flushes
-      # what it learned on that port
-      ip -n "$SW" link set "$port" down 2>/dev/null || true ;;
+      # the node's cable to the switch is pulled too (the switch flushes
+      # what it learned on that port), unless only the ring is cut (the
+      # partition rounds: HANET_SCENARIO_RING_ONLY=1)
+      [ "${HANET_SCENARIO_RING_ONLY:-0}" = 1 ] || ip -n "$SW" link set "$port" down 2>/dev/null || true ;;
     unisolate)
-      ip -n "$SW" link set "$port" up 2>/dev/null || true ;;
+      [ "${HANET_SCENARIO_RING_ONLY:-0}" = 1 ] || ip -n "$SW" link set "$port" up 2>/dev/null || true ;;
     boot)
       # the node is powered on (a fence's reboot, restart-node): the
       # boot-time block before any of its links is up and before its

@@ -69,15 +69,15 @@ cmd_run() {
   IFS=, read -r -a types <<<"$TYPES"
   for type in "${types[@]}"; do
     case "$type" in
-      crash) ;;   # last: a restarted host loses its state (like a reboot)
+      crash|partition) ;;   # last: a fenced/restarted host loses its state (like a reboot)
       *) declare -F "round_$type" >/dev/null || fail "unknown switchover type $type"
          for i in $(seq 1 "$ROUNDS"); do "round_$type" "$i"; done ;;
     esac
   done
   if [ "$FLUSH" = 1 ]; then run_flush_tests; fi
   for type in "${types[@]}"; do
-    [ "$type" = crash ] || continue
-    for i in $(seq 1 "$ROUNDS"); do round_crash "$i"; done
+    [ "$type" = crash ] || [ "$type" = partition ] || continue
+    for i in $(seq 1 "$ROUNDS"); do "round_$type" "$i"; done
   done
   only_active_answers "$(located "$A")" 1 || bad "at the end only the active host answers ($STEADY)"
   # no moment where both hosts answer, over the whole run (the flush tests,

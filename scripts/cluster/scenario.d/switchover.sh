@@ -9,7 +9,7 @@ warm_up() {
   # once, then let the client re-ARP (as its ARP cache would on expiry).
   local off t0 t1 j; local -a pa
   off=$(probe_offset); pcmk_args pa; t0=$(now)
-  nx "$A" crm_resource --move -r "$RSC" -N "$B" >/dev/null 2>&1 || fail "warm-up move to $B"
+  move_to "$A" "$B" >/dev/null 2>&1 || fail "warm-up move to $B"
   wait_located "$B" "$B" || fail "warm-up: $RSC on $B"
   sleep 1; t1=$(now)
   j=$("$PY" "$PROBE" window --log "$PLOG" --offset "$off" --t0 "$t0" --t1 "$t1" --old "$A" --new "$B" --silent 1 --silent-mac "$G2_MAC" --label warmup "${pa[@]}")
@@ -26,13 +26,13 @@ warm_up() {
     [ "$EPOCHSECONDS" -lt "$deadline" ] || fail "warm-up: $B's bridge did not learn the guests' MACs"
     sleep 0.1
   done
-  nx "$B" crm_resource --move -r "$RSC" -N "$A" >/dev/null 2>&1 || fail "warm-up move back to $A"
+  move_to "$B" "$A" >/dev/null 2>&1 || fail "warm-up move back to $A"
   wait_located "$A" "$A" || fail "warm-up: $RSC back on $A"
   f=$(nx "$B" bash -c 'cat /run/resource-agents/hanet-vhostnet-*-macs.state 2>/dev/null' || true)
   if ! grep -qi "^$G1_MAC=vif1.0" <<<"$f" || ! grep -qi "^$G2_MAC=vif2.0" <<<"$f"; then
     fail "warm-up: $B did not record the guests' MACs when it was blocked again (registry: ${f:-empty})"
   fi
-  nx "$A" crm_resource --clear -r "$RSC" >/dev/null 2>&1 || true
+  move_clear "$A" >/dev/null 2>&1 || true
   wait_stable "$A" || fail "warm-up: stable on $A"
   only_active_answers "$A" 1 || fail "warm-up: only $A answers ($STEADY)"
   ok "warm-up: both hosts know both guest MACs; only $A answers ($STEADY)"
@@ -56,10 +56,10 @@ round_move() {   # N
   local n=$1 old new off t0 t1; local -a pa
   old=$(located "$A") || fail "where is $RSC"; new=$(other "$old")
   off=$(probe_offset); pcmk_args pa; t0=$(now)
-  nx "$old" crm_resource --move -r "$RSC" -N "$new" >/dev/null 2>&1 || fail "crm_resource --move"
+  move_to "$old" "$new" >/dev/null 2>&1 || fail "crm_resource --move"
   wait_located "$new" "$new" || fail "move: $RSC on $new"
   settle; t1=$(now)
   round_report move "$n" "$old" "$new" "$t0" "$t1" "$off" "${pa[@]}"
-  nx "$new" crm_resource --clear -r "$RSC" >/dev/null 2>&1 || fail "crm_resource --clear"
+  move_clear "$new" >/dev/null 2>&1 || fail "crm_resource --clear"
   wait_stable "$new" || fail "after move round $n: stable on $new"
 }
