@@ -103,7 +103,7 @@ public struct VhostNetAgent: HostAgent {
         privilegedActions: AgentMetadata.defaultPrivilegedActions.union(["promote", "demote", "block"]),
         example: """
             pcs resource create vhostnet ocf:hanet:vhostnet bridge=xenbr1 exempt_ports="vif0.0 vif0.1" \\
-                op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted promotable priority=10
+                op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted promotable priority=10 interleave=true
             pcs constraint location vhostnet-clone rule role=Promoted score=100 defined '#uname'
             pcs property set priority-fencing-delay=3s
             pcs constraint order start xenbr1-clone then start vhostnet-clone
@@ -111,7 +111,7 @@ public struct VhostNetAgent: HostAgent {
 
             crm configure primitive vhostnet ocf:hanet:vhostnet params bridge=xenbr1 exempt_ports="vif0.0 vif0.1" \\
                 op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted
-            crm configure clone vhostnet-clone vhostnet meta promotable=true promoted-max=1 priority=10
+            crm configure clone vhostnet-clone vhostnet meta promotable=true promoted-max=1 priority=10 interleave=true
             crm configure property priority-fencing-delay=3s
             crm configure location l-vhostnet-promoted vhostnet-clone rule '$role=Promoted' 100: defined '#uname'
             crm configure order o-net-vhostnet Mandatory: cl-xenbr1 vhostnet-clone
