@@ -54,7 +54,16 @@ class VhostNetAgentScenarios: XCTestCase {
         let box = Results(all.count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: probes.count) { i in
-            let ok = probes[i]()
+            var ok = probes[i]()
+            // A check that must succeed may ask again (one answer within
+            // 5 s: a loaded machine can miss a single 1 s ping while
+            // neighbour discovery restarts after the block). A check that
+            // must fail is never retried, so a retry cannot hide a leak.
+            var tries = 1
+            while !ok && all[i].2 && tries < 5 {
+                ok = probes[i]()
+                tries += 1
+            }
             lock.lock(); box.values[i] = ok; lock.unlock()
         }
         let results = box.values
