@@ -25,7 +25,7 @@ public enum StateDirectory {
             if errno == ENOENT { return }
             throw HostError.stateFile(path, errno: errno, doing: "resolve the directory of a")
         }
-        let full = String(cString: resolved)
+        let full = resolved.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         var current = full
         var isTarget = true
         while true {
