@@ -3,7 +3,7 @@
 # stop, for each resource of a lab, then: the next call of the same action
 # converges (rc 0), monitor agrees, nothing foreign changed, no agent process
 # is left but the guards that belong there. Run by scripts/tests/reliability.sh
-# inside a private network namespace (host), or inside the VM (bond lab).
+# inside a private network + PID namespace, here (host lab) or in the VM (bond lab).
 #
 #   kills.sh --stage DIR --work DIR --lab host|bond --kills N [--seed S] [--samples 5]
 #
@@ -15,12 +15,14 @@
 # random delay, sends SIGKILL and waits. Half the delays are uniform in
 # [0, duration], half in [monitor's duration, duration]: where the changes
 # are (in the VM, the process start is most of a bond start).
-# A kill counts as landed only if the wait status is "killed by SIGKILL"
-# (an agent never exits 137 itself; a process that had already exited is a
-# zombie that `kill` still accepts, and reports its own exit status). Trials
-# go on until N kills landed (at most 5N+20 trials). Where each landed kill
-# left the resource (our objects compared with the converged before/after
-# states) is counted too: before any change, part-way, or all done.
+# A kill counts as landed only if /proc/<pid>/cmdline showed the agent when
+# it was sent (the shell had exec'd it) and the wait status is "killed by
+# SIGKILL" (an agent never exits 137 itself; a process that had already
+# exited is a zombie that `kill` still accepts, and reports its own exit
+# status). Trials go on until N kills landed (at most 5N+20 trials). Where
+# each landed kill left the resource (our objects compared with the
+# converged before/after states) is counted too: before any change,
+# part-way, or all done.
 #
 # Prints ok/FAIL lines, "FIGURE ..." lines and "N passed, N failed".
 set -uo pipefail
@@ -68,7 +70,7 @@ declare -A BORROWED=([br1]="up1" [br2]="up2" [bond]="e1 e2") TAG=() LABEL=(
 declare -A FOUND=()
 
 setup_host() {
-  foreign_setup
+  foreign_setup || return 1
   local l
   ip link add up1 type veth peer name up1p && ip link add up2 type veth peer name up2p
   ip link add vif0.0 type veth peer name g0 && ip link add vif1.0 type veth peer name g1
@@ -88,7 +90,7 @@ setup_host() {
   [ -n "${TAG[vhn]}" ] && [ -n "${TAG[vhi]}" ]
 }
 setup_bond() {
-  foreign_setup
+  foreign_setup || return 1
   # A foreign bond with its own slave, and the slaves-to-be left down as found.
   ip link add bond1 type bond mode balance-rr && ip link add e3 type veth peer name p3 &&
     ip link set e3 master bond1 && ip link set bond1 up || return 1

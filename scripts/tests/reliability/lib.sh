@@ -25,7 +25,7 @@ AGENT_LOG=$WORK/agents.log
 NETNS=$(readlink /proc/self/ns/net)
 
 # A read that never gets data: sub-millisecond sleeps without a fork.
-mkfifo "$WORK/sleep.fifo"
+rm -f "$WORK/sleep.fifo" && mkfifo "$WORK/sleep.fifo"
 exec {SLEEP_FD}<>"$WORK/sleep.fifo"
 pause_us() { # (printf -v: a $(...) would fork and add a millisecond)
   local t
@@ -33,7 +33,6 @@ pause_us() { # (printf -v: a $(...) would fork and add a millisecond)
   (($1 > 0)) && read -r -t "$t" -u "$SLEEP_FD"
   return 0
 }
-now_us() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t)); } # (in $(...): a fork; loops use EPOCHREALTIME)
 
 verdict() { # arithmetic-condition ok-message fail-message
   if (($1)); then ok "$2"; else bad "$3"; fi
