@@ -22,8 +22,9 @@ public struct BridgeAgent: HostAgent {
             down a port it did not create. Ownership is recorded under HA_RSCTMP (cleared by a reboot) before \
             each change, so a stop after a killed start still knows what to undo.
 
-            The bridge's MAC address is pinned (the uplink's address, or one derived from the bridge name, \
-            unless mac is set) so it does not change as guest ports come and go.
+            A bridge this resource creates gets a pinned MAC address (the uplink's address, or one derived from \
+            the bridge name, unless mac is set) so it does not change as guest ports come and go. An adopted \
+            bridge keeps what it has unless mac is set: set mac to pin its address too.
 
             Monitor: the bridge exists and is up, the uplink is attached and up, and the configured flags hold \
             (0); the bridge or attachment is missing (7); present but wrong (1, with the reason). \
@@ -55,7 +56,7 @@ public struct BridgeAgent: HostAgent {
                           longDescription: "Time a new port spends listening and learning before forwarding. 0 lets guests talk at once; with stp=on the kernel requires 2-30."),
             ParameterSpec(name: "mac",
                           shortDescription: "Bridge MAC address",
-                          longDescription: "Fixed MAC address for the bridge, e.g. fe:ff:ff:ff:ff:ff. Default: the uplink's address (or one derived from the bridge name), pinned so it does not follow the lowest port address."),
+                          longDescription: "Fixed MAC address for the bridge, e.g. fe:ff:ff:ff:ff:ff. Default for a bridge this resource creates: the uplink's address (or one derived from the bridge name), pinned so it does not follow the lowest port address. An adopted bridge is pinned only when mac is set."),
             ParameterSpec(name: "mtu", type: .integer,
                           shortDescription: "Bridge MTU",
                           longDescription: "MTU of the bridge (68-65535). Default: leave as the kernel sets it."),
