@@ -22,7 +22,7 @@
 # Ends with "N passed, N failed". Counts are environment variables, for
 # longer local runs:
 #
-#   HANET_RELIABILITY_KILLS     landed kills per resource and action on this host (default 25: 8 pairs, 200)
+#   HANET_RELIABILITY_KILLS     landed kills per resource and action on this host (default 25: 10 pairs, 250)
 #   HANET_RELIABILITY_VM_KILLS  landed kills per bond action in the VM (default 15: 30; 0 skips the VM)
 #   HANET_RELIABILITY_ROUNDS    stop/monitor/start/monitor rounds per concurrent agent (default 40)
 #   HANET_RELIABILITY_SEED      seed of the random delays (default: random, printed)

@@ -60,13 +60,20 @@ res_vhi() {
   AGENT=vhostnet
   export OCF_RESKEY_bridge=xenbr2 OCF_RESKEY_guest_ports="vif* tap*" OCF_RESKEY_backend=iptables OCF_RESKEY_announce=1
 }
+# A promotable instance (its own policy, so its own table): promote opens,
+# demote blocks and leaves the guard. announce=0: no detached announcer.
+res_vhp() {
+  AGENT=vhostnet
+  export OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guest_ports="vnet*" OCF_RESKEY_backend=nftables OCF_RESKEY_announce=0 \
+    OCF_RESKEY_CRM_meta_promotable=true
+}
 res_bond() {
   AGENT=bond
   export OCF_RESKEY_bond=bond0 OCF_RESKEY_slaves="e1 e2" OCF_RESKEY_mode=active-backup OCF_RESKEY_miimon=100 \
     OCF_RESKEY_vlans="10 20" OCF_RESKEY_mac=fe:ff:ff:ff:ff:ff OCF_RESKEY_arp=off OCF_RESKEY_multicast=off
 }
 declare -A BORROWED=([br1]="up1" [br2]="up2" [bond]="e1 e2") TAG=() LABEL=(
-  [br1]="bridge (created)" [br2]="bridge (adopted)" [vhn]="vhostnet nftables" [vhi]="vhostnet iptables" [bond]="bond")
+  [br1]="bridge (created)" [br2]="bridge (adopted)" [vhn]="vhostnet nftables" [vhi]="vhostnet iptables" [vhp]="vhostnet promotable" [bond]="bond")
 declare -A FOUND=()
 
 setup_host() {
@@ -85,9 +92,11 @@ setup_host() {
   bridge fdb add 02:00:00:00:01:01 dev vif1.0 master static
   call vhn stop && call vhi stop || return 1
   TAG[vhn]=$(nft list tables bridge | sed -n 's/^table bridge hanet_//p')
+  call vhp start || return 1
+  TAG[vhp]=$(nft list tables bridge | sed -n 's/^table bridge hanet_//p' | grep -vx "${TAG[vhn]}")
   TAG[vhi]=$(iptables-legacy-save | sed -n 's/^:HANET-\([0-9a-f]*\) .*/\1/p')
   foreign_rules_before
-  [ -n "${TAG[vhn]}" ] && [ -n "${TAG[vhi]}" ]
+  [ -n "${TAG[vhn]}" ] && [ -n "${TAG[vhi]}" ] && [ -n "${TAG[vhp]}" ]
 }
 setup_bond() {
   foreign_setup || return 1
@@ -108,9 +117,10 @@ ours_fingerprint() { # resource
       links_summary "$OURS_ALT"
       f=$HA_RSCTMP/hanet-$([ "$r" = bond ] && echo bond-bond0 || echo "bridge-xenbr${r#br}").state
       [ -e "$f" ] && echo "$(<"$f")" ;;
-    vhn) count_guards "${TAG[vhn]}"; echo "guards $GUARDS"
+    vhn | vhp) count_guards "${TAG[$r]}"; echo "guards $GUARDS"
       # (unblock makes the table dormant: its rules stay)
-      nft list table bridge "hanet_${TAG[vhn]}" 2>/dev/null | awk '/drop|accept/ { r++ } /flags dormant/ { d = 1 } END { print "rules", r + 0, "dormant", d + 0 }' ;;
+      [ "$r" = vhp ] && cat "$HA_RSCTMP/hanet-vhostnet-${TAG[vhp]}-role.state" 2>/dev/null
+      nft list table bridge "hanet_${TAG[$r]}" 2>/dev/null | awk '/drop|accept/ { r++ } /flags dormant/ { d = 1 } END { print "rules", r + 0, "dormant", d + 0 }' ;;
     vhi) count_guards "${TAG[vhi]}"; echo "guards $GUARDS"
       cat <(iptables-legacy-save) <(ip6tables-legacy-save) <(arptables-legacy -L -n) | grep -c "HANET-${TAG[vhi]}" ;;
   esac
@@ -151,7 +161,7 @@ kill_trials() { # resource action
   local landed=0 trials=0 missed=0 conv_bad=0 mon_bad=0 foreign_bad=0 proc_bad=0 found_bad=0 setup_bad=0
   local before=0 partial=0 after=0 preexec=0 shown=0 max=$((5 * KILLS + 20))
   local reference delay lo pid st fp class rc mrc now stray found argv0 want_guards=0
-  [ "$action" = stop ] && want_guards=1
+  [ "$action" = stop ] || [ "$action" = demote ] && want_guards=1
   reference=$(stable_foreign_state)
   while ((landed < KILLS && trials < max)); do
     # A window measured in a burst of load lets most kills come too late:
@@ -231,7 +241,7 @@ kill_trials() { # resource action
   fi
   ((setup_bad == 0)) || bad "$label: $setup_bad trial(s) could not put the resource back into '$pre'"
   local guard_note=""
-  [ -n "${TAG[$r]:-}" ] && guard_note=", exactly $([ "$action" = stop ] && echo one || echo no) guard"
+  [ -n "${TAG[$r]:-}" ] && guard_note=", exactly $([ "$action" = stop ] || [ "$action" = demote ] && echo one || echo no) guard"
   verdict "conv_bad == 0" "$label: the next $action converged (rc 0) after every trial ($trials)" \
     "$label: $conv_bad trial(s) where the next $action (or an unkilled one) failed"
   verdict "mon_bad == 0" "$label: monitor answered $want after every trial" "$label: monitor disagreed in $mon_bad trial(s)"
@@ -248,7 +258,7 @@ kill_trials() { # resource action
 t0=$(date +%s)
 case $LAB in
   host) setup_host || { bad "host lab setup"; tail -20 "$AGENT_LOG"; summary; exit 1; }
-    COMBOS="br1:start br1:stop br2:start br2:stop vhn:start vhn:stop vhi:start vhi:stop" ;;
+    COMBOS="br1:start br1:stop br2:start br2:stop vhn:start vhn:stop vhi:start vhi:stop vhp:promote vhp:demote" ;;
   bond) setup_bond || { bad "bond lab setup"; summary; exit 1; }
     COMBOS="bond:start bond:stop" ;;
   *) echo "unknown lab $LAB"; exit 2 ;;

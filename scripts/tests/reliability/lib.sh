@@ -44,9 +44,10 @@ call() { # resource action: the agent's exit status; its output goes to AGENT_LO
   ) >>"$AGENT_LOG" 2>&1
 }
 want_monitor() { # action -> the monitor answer after it converged
-  case $1 in start) echo 0 ;; stop) echo 7 ;; esac
+  # (promote/demote: a promotable vhostnet instance, 8 open and promoted, 0 blocked)
+  case $1 in start) echo 0 ;; stop) echo 7 ;; promote) echo 8 ;; demote) echo 0 ;; esac
 }
-opposite() { case $1 in start) echo stop ;; stop) echo start ;; esac; }
+opposite() { case $1 in start) echo stop ;; stop) echo start ;; promote) echo demote ;; demote) echo promote ;; esac; }
 
 # --- processes: every agent process left in this sandbox must be a guard --
 agent_pids() { # pids of the staged agent binary in this network namespace (no fork: the VM forks slowly)
