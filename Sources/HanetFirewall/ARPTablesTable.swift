@@ -217,6 +217,11 @@ struct ARPTablesTable {
         var index = 0
         while index < entries.count - 1 {
             if let hook = hookAt[offsets[index]] {
+                // An ERROR entry is a chain head wherever it stands: as a
+                // rule it would start a chain once laid out again.
+                guard entries[index].errorName == nil else {
+                    throw Malformed(reason: "built-in chain \(Self.hookNames[hook]) starts with an ERROR entry")
+                }
                 var rules: [Entry] = []
                 while underflowAt[offsets[index]] != hook {
                     rules.append(entries[index])
@@ -231,7 +236,13 @@ struct ARPTablesTable {
                 let head = entries[index]
                 index += 1
                 var rules: [Entry] = []
+                guard !chains.contains(where: { $0.name == chain }) else {
+                    throw Malformed(reason: "two chains are named \(chain)")
+                }
                 while index < entries.count - 1 && !startsChain(index + 1) {
+                    guard entries[index].errorName == nil else {
+                        throw Malformed(reason: "user chain \(chain) holds an ERROR entry")
+                    }
                     rules.append(entries[index])
                     index += 1
                 }

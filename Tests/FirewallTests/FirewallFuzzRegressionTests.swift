@@ -48,6 +48,35 @@ final class FirewallFuzzRegressionTests: XCTestCase {
         XCTAssertEqual(table.chains.map(\.name), ["INPUT", "FORWARD", "X"])
     }
 
+    /// An ERROR entry as FORWARD's first entry was taken as FORWARD's rule;
+    /// once our jump went in front of it, the laid-out table had a chain
+    /// head inside FORWARD (fuzz/, arptables, third finding). ERROR entries
+    /// are chain heads only; two chains of one name are refused too.
+    func testErrorEntryAsARuleOrTwoChainsOfOneNameAreMalformed() throws {
+        let policy = ARPTablesRule(target: .drop).encoded()
+        let tail = ARPTablesTable.Entry.chainTail.bytes
+        let trailer = ARPTablesTable.Entry.chainHead("ERROR").bytes
+        func head(_ name: String) -> [UInt8] { ARPTablesTable.Entry.chainHead(name).bytes }
+        func parse(_ blob: [UInt8], count: Int) throws -> ARPTablesTable {
+            try ARPTablesTable(name: "filter", validHooks: 0b100, hookEntry: [0, 0, 0],
+                               underflow: [0, 0, UInt32(blob.count - policy.count - trailer.count)], entryCount: count, blob: blob)
+        }
+        XCTAssertThrowsError(try parse(head("X") + policy + trailer, count: 3)) { error in
+            XCTAssertTrue("\(error)".contains("starts with an ERROR entry"), "\(error)")
+        }
+        let twice = policy + head("FOO") + tail + head("FOO") + tail + trailer
+        XCTAssertThrowsError(try ARPTablesTable(name: "filter", validHooks: 0b100, hookEntry: [0, 0, 0], underflow: [0, 0, 0],
+                                                entryCount: 6, blob: twice)) { error in
+            XCTAssertTrue("\(error)".contains("two chains are named FOO"), "\(error)")
+        }
+        let inside = policy + head("FOO") + head("BAR") + tail + trailer
+        XCTAssertThrowsError(try ARPTablesTable(name: "filter", validHooks: 0b100, hookEntry: [0, 0, 0], underflow: [0, 0, 0],
+                                                entryCount: 5, blob: inside))
+        let fine = policy + head("FOO") + tail + head("BAR") + tail + trailer
+        XCTAssertEqual(try ARPTablesTable(name: "filter", validHooks: 0b100, hookEntry: [0, 0, 0], underflow: [0, 0, 0],
+                                          entryCount: 6, blob: fine).chains.map(\.name), ["FORWARD", "FOO", "BAR"])
+    }
+
     /// What is accepted lays out to a blob that parses back to the same chains.
     func testAcceptedTableRoundTrips() throws {
         let table = try parse(hookEntry: [0, 464, 696], underflow: [232, 464, 928])
