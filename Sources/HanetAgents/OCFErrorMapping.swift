@@ -44,12 +44,10 @@ extension HostError: OCFErrorConvertible {
         case .stateFile: return .forKernelError(errno)
         }
     }
-    public var ocfReason: String { reason }
 }
 
 extension ConfigurationError: OCFErrorConvertible {
     public var ocfExitCode: OCFExitCode { .errConfigured }
-    public var ocfReason: String { description }
 }
 
 // MARK: HanetNetlink
@@ -69,33 +67,28 @@ extension NetlinkError: OCFErrorConvertible {
 /// format; retrying may not help, but it is not the configuration's fault.
 extension NetlinkDecodeError: OCFErrorConvertible {
     public var ocfExitCode: OCFExitCode { .errGeneric }
-    public var ocfReason: String { description }
 }
 
 // MARK: HanetLinks
 
 extension LinkManager.KindMismatch: OCFErrorConvertible {
     public var ocfExitCode: OCFExitCode { .errGeneric }
-    public var ocfReason: String { description }
 }
 
 /// Announcements go out on a raw packet socket: no AF_PACKET is 5, no
 /// privilege 4, a link that went away meanwhile 1.
 extension Announcer.Failure: OCFErrorConvertible {
     public var ocfExitCode: OCFExitCode { .forKernelError(errno) }
-    public var ocfReason: String { description }
 }
 
 /// Names and addresses are validated when parameters are read; one that
 /// still reaches here came from a configuration.
 extension InterfaceName.Invalid: OCFErrorConvertible {
     public var ocfExitCode: OCFExitCode { .errConfigured }
-    public var ocfReason: String { description }
 }
 
 extension MACAddress.Invalid: OCFErrorConvertible {
     public var ocfExitCode: OCFExitCode { .errConfigured }
-    public var ocfReason: String { description }
 }
 
 // MARK: HanetFirewall
@@ -103,15 +96,12 @@ extension MACAddress.Invalid: OCFErrorConvertible {
 /// libiptc and legacy arp_tables: no ip_tables support (ENOPROTOOPT) is 5.
 extension IPTablesError: OCFErrorConvertible {
     public var ocfExitCode: OCFExitCode { .forKernelError(errno) }
-    public var ocfReason: String { description }
 }
 
 extension PortPattern.Invalid: OCFErrorConvertible {
     public var ocfExitCode: OCFExitCode { .errConfigured }
-    public var ocfReason: String { description }
 }
 
 extension GuestBlockBackendChoice.Unavailable: OCFErrorConvertible {
     public var ocfExitCode: OCFExitCode { .errInstalled }
-    public var ocfReason: String { description }
 }

@@ -11,3 +11,8 @@ public protocol OCFErrorConvertible: Error {
     /// One line for `ocf-exit-reason:`; the runtime strips line breaks.
     var ocfReason: String { get }
 }
+
+/// Most library errors already say it in one line: their description.
+extension OCFErrorConvertible where Self: CustomStringConvertible {
+    public var ocfReason: String { description }
+}
