@@ -284,6 +284,37 @@ struct ARPTablesTable {
         chains.removeAll { $0.name == name && $0.hook == nil }
     }
 
+    /// The block's edit: user chain `chain` holds exactly `rules` (created
+    /// after every foreign chain if absent), and FORWARD jumps to it once,
+    /// with `jump`: an identical jump keeps its place, any other jump to
+    /// `chain` goes, and a missing one is inserted first. False without FORWARD.
+    mutating func installJump(to chain: String, rules: [Entry], jump: Entry) -> Bool {
+        guard let forward = chainIndex(named: "FORWARD") else { return false }
+        if let index = chainIndex(named: chain) {
+            chains[index].rules = rules
+        } else {
+            addUserChain(chain)
+            chains[chains.count - 1].rules = rules
+        }
+        let expected = jump.canonical
+        var forwardRules = chains[forward].rules
+        let keep = forwardRules.firstIndex { $0.link == .jump(chain) && $0.canonical == expected }
+        forwardRules = forwardRules.enumerated().filter { $0.offset == keep || $0.element.link != .jump(chain) }.map(\.element)
+        if keep == nil { forwardRules.insert(jump, at: 0) }
+        chains[forward].rules = forwardRules
+        return true
+    }
+
+    /// The unblock's edit: FORWARD no longer jumps to `chain`; the chain is
+    /// removed when nothing else refers to it. Returns the references left
+    /// (rules outside FORWARD that still jump there: then the chain stays).
+    mutating func removeJump(to chain: String) -> Int {
+        if let forward = chainIndex(named: "FORWARD") { chains[forward].rules.removeAll { $0.link == .jump(chain) } }
+        let left = references(to: chain)
+        if left == 0 { removeChain(named: chain) }
+        return left
+    }
+
     /// Entries anywhere that jump to `chain`.
     func references(to chain: String) -> Int {
         chains.reduce(0) { count, item in count + item.rules.filter { $0.link == .jump(chain) }.count }

@@ -334,23 +334,11 @@ public final class IPTablesBackend: GuestBlockBackend, Sendable {
         for attempt in 1...Self.attempts {
             var table = try socket.read()
             if examineARP(table, ruleset) == .exact { return }
-            guard let forward = table.chainIndex(named: "FORWARD") else {
+            let rules = ruleset.arpRules.map(ARPTablesTable.Entry.init)
+            guard table.installJump(to: chain, rules: rules, jump: ARPTablesTable.Entry(ruleset.arpJump)) else {
                 throw IPTablesError(operation: "block", table: ARPTablesSocket.tableLabel, object: "FORWARD", errno: ENOENT,
                                     message: "the arp filter table has no FORWARD chain")
             }
-            let rules = ruleset.arpRules.map(ARPTablesTable.Entry.init)
-            if let index = table.chainIndex(named: chain) {
-                table.chains[index].rules = rules
-            } else {
-                table.addUserChain(chain)
-                table.chains[table.chains.count - 1].rules = rules
-            }
-            let expectedJump = ARPTablesTable.Entry(ruleset.arpJump).canonical
-            var forwardRules = table.chains[forward].rules
-            let keep = forwardRules.firstIndex { $0.link == .jump(chain) && $0.canonical == expectedJump }
-            forwardRules = forwardRules.enumerated().filter { $0.offset == keep || $0.element.link != .jump(chain) }.map(\.element)
-            if keep == nil { forwardRules.insert(ARPTablesTable.Entry(ruleset.arpJump), at: 0) }
-            table.chains[forward].rules = forwardRules
             do throws(IPTablesError) {
                 try socket.write(table)
                 return
@@ -370,13 +358,11 @@ public final class IPTablesBackend: GuestBlockBackend, Sendable {
             let forward = table.chainIndex(named: "FORWARD")
             let jumping = forward.map { table.chains[$0].rules.contains { $0.link == .jump(chain) } } ?? false
             if !hasChain && !jumping { return }
-            if let forward { table.chains[forward].rules.removeAll { $0.link == .jump(chain) } }
-            let references = table.references(to: chain)
+            let references = table.removeJump(to: chain)
             guard references == 0 else {
                 throw IPTablesError(operation: "unblock", table: ARPTablesSocket.tableLabel, object: chain, errno: EBUSY,
                                     message: "\(references) rule(s) outside FORWARD still jump to \(chain); remove them by hand")
             }
-            table.removeChain(named: chain)
             do throws(IPTablesError) {
                 try socket.write(table)
                 return

@@ -110,25 +110,12 @@ private let policy = GuestBlockPolicy(
 
     // blockARP's edit, then the layout written to the kernel, read back.
     var blocked = table
-    if let forward = blocked.chainIndex(named: "FORWARD") {
-        let rules = ruleset.arpRules.map(ARPTablesTable.Entry.init)
-        if let index = blocked.chainIndex(named: chain) {
-            blocked.chains[index].rules = rules
-        } else {
-            blocked.addUserChain(chain)
-            blocked.chains[blocked.chains.count - 1].rules = rules
-        }
-        blocked.chains[forward].rules.removeAll { $0.link == .jump(chain) }
-        blocked.chains[forward].rules.insert(ARPTablesTable.Entry(ruleset.arpJump), at: 0)
-    }
+    _ = blocked.installJump(to: chain, rules: ruleset.arpRules.map(ARPTablesTable.Entry.init), jump: ARPTablesTable.Entry(ruleset.arpJump))
     roundTrip(blocked)
 
     // unblockARP's edit.
     var unblocked = table
-    if let forward = unblocked.chainIndex(named: "FORWARD") {
-        unblocked.chains[forward].rules.removeAll { $0.link == .jump(chain) }
-    }
-    if unblocked.references(to: chain) == 0 { unblocked.removeChain(named: chain) }
+    _ = unblocked.removeJump(to: chain)
     roundTrip(unblocked)
 }
 
