@@ -230,7 +230,13 @@ struct ARPTablesTable {
                         throw Malformed(reason: "built-in chain \(Self.hookNames[hook]) has no policy entry")
                     }
                 }
-                chains.append(Chain(name: Self.hookNames[hook], hook: hook, head: nil, rules: rules, tail: entries[index]))
+                // As the kernel's check_underflow demands: the policy is an
+                // unconditional standard ACCEPT (-2) or DROP (-1).
+                let policy = entries[index]
+                guard policy.isStandard, policy.isUnconditional, policy.verdict == -1 || policy.verdict == -2 else {
+                    throw Malformed(reason: "built-in chain \(Self.hookNames[hook]) has no ACCEPT or DROP policy at its underflow")
+                }
+                chains.append(Chain(name: Self.hookNames[hook], hook: hook, head: nil, rules: rules, tail: policy))
                 index += 1
             } else if let chain = entries[index].errorName {
                 let head = entries[index]

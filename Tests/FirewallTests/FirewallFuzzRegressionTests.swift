@@ -77,6 +77,33 @@ final class FirewallFuzzRegressionTests: XCTestCase {
                                           entryCount: 6, blob: fine).chains.map(\.name), ["FORWARD", "FOO", "BAR"])
     }
 
+    /// FORWARD's underflow entry was an ERROR target, taken as its policy;
+    /// with FORWARD's rules removed (unblock), the laid-out FORWARD started
+    /// with that ERROR entry (fuzz/, arptables, fourth finding). A policy must
+    /// be what the kernel's check_underflow demands: unconditional standard
+    /// ACCEPT or DROP.
+    func testPolicyThatIsNotAnUnconditionalAcceptOrDropIsMalformed() throws {
+        let trailer = ARPTablesTable.Entry.chainHead("ERROR").bytes
+        func parse(_ policy: [UInt8]) throws -> ARPTablesTable {
+            try ARPTablesTable(name: "filter", validHooks: 0b100, hookEntry: [0, 0, 0], underflow: [0, 0, 0],
+                               entryCount: 2, blob: policy + trailer)
+        }
+        for bad in [ARPTablesTable.Entry.chainTail.bytes,
+                    ARPTablesRule(inInterface: .init(stem: "vif", isPrefix: true), target: .drop).encoded()] {
+            XCTAssertThrowsError(try parse(bad)) { error in
+                XCTAssertTrue("\(error)".contains("no ACCEPT or DROP policy"), "\(error)")
+            }
+        }
+        // The finding's shape: a rule, then an ERROR entry at the underflow.
+        let rule = ARPTablesRule(inInterface: .init(stem: "vif", isPrefix: true), target: .drop).encoded()
+        XCTAssertThrowsError(try ARPTablesTable(name: "filter", validHooks: 0b100, hookEntry: [0, 0, 0],
+                                                underflow: [0, 0, UInt32(rule.count)], entryCount: 3,
+                                                blob: rule + ARPTablesTable.Entry.chainHead("X").bytes + trailer)) { error in
+            XCTAssertTrue("\(error)".contains("no ACCEPT or DROP policy"), "\(error)")
+        }
+        XCTAssertEqual(try parse(ARPTablesRule(target: .drop).encoded()).chains.map(\.name), ["FORWARD"])
+    }
+
     /// What is accepted lays out to a blob that parses back to the same chains.
     func testAcceptedTableRoundTrips() throws {
         let table = try parse(hookEntry: [0, 464, 696], underflow: [232, 464, 928])
