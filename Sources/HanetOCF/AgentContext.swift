@@ -63,7 +63,10 @@ public struct AgentContext: Sendable {
     /// A monitor without interval is Pacemaker asking "is it running here?"
     /// before it has started anything, so missing pieces mean "not running"
     /// rather than failure. LSB `status` is the same question.
-    public var isProbe: Bool {
+    public var isProbe: Bool { Self.isProbe(action: action, interval: interval) }
+
+    /// The rule itself, for the runtime before a context exists.
+    static func isProbe(action: String, interval: Duration) -> Bool {
         (action == "monitor" || action == "status") && interval == .zero
     }
 

@@ -289,11 +289,11 @@ public enum AgentRunner {
         return Outcome(.success)
     }
 
-    /// `AgentContext.isProbe` before a context exists (it may fail to build).
+    /// `AgentContext.isProbe` before a context exists (it may fail to build);
+    /// an interval that does not parse counts as none, as in the context.
     private static func isProbe(action: String, environment: [String: String]) -> Bool {
-        guard action == "monitor" || action == "status" else { return false }
-        let text = environment["OCF_RESKEY_CRM_meta_interval"] ?? ""
-        return text.isEmpty || Duration.ocfMilliseconds(text) == .zero
+        let interval = environment["OCF_RESKEY_CRM_meta_interval"].flatMap(Duration.ocfMilliseconds) ?? .zero
+        return AgentContext.isProbe(action: action, interval: interval)
     }
 
     private static func statusWord(_ code: OCFExitCode) -> String {
