@@ -99,19 +99,20 @@ order $RSC-after-bridge Mandatory: xenbr1-clone $RSC
 colocation $RSC-with-bridge inf: $RSC xenbr1-clone
 EOF
   else
-    # the recommended recipe (README, seed 004): a promotable clone, every
-    # host eligible for the Promoted role (the agent sets no promotion
-    # score); the scenario's shorter monitors (2 s promoted, 3 s unpromoted);
+    # the recommended recipe exactly as README (seed 004) prints it, but for
+    # the scenario's shorter monitors (2 s promoted, 3 s unpromoted): a
+    # promotable clone, every host eligible for the Promoted role (the agent
+    # sets no promotion score), no migration-threshold or stickiness, so an
+    # unpromoted instance whose block vanished is recovered in place;
     # interleave=true: without it the bridge instance starting again on a
     # host back from standby restarts the PROMOTED instance (demote, stop,
     # start: "Restart ... due to required xenbr1-clone running", seen)
     cat >>"$x" <<EOF
 primitive $RSC ocf:hanet:vhostnet params bridge=xenbr1 guard=true \
   op monitor interval=2s role=Promoted timeout=20s \
-  op monitor interval=3s role=Unpromoted timeout=20s \
-  meta migration-threshold=1 failure-timeout=30s
+  op monitor interval=3s role=Unpromoted timeout=20s
 clone $RSC_ID $RSC meta promotable=true promoted-max=1 priority=10 interleave=true \
-  resource-stickiness=100 target-role=Stopped
+  target-role=Stopped
 location l-$RSC-promoted $RSC_ID rule \$role=Promoted 100: defined #uname
 order $RSC-after-bridge Mandatory: xenbr1-clone $RSC_ID
 colocation $RSC-with-bridge inf: $RSC_ID xenbr1-clone
