@@ -105,7 +105,9 @@ for extra in scripts/tests/*.sh; do
   p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/'); f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
   p=${p:-0}; f=${f:-0}; ((rc != 0 && f == 0)) && f=1
   record "$tier" $((p + f)) 0 "$f" 1
-  grep -E '^FAIL ' "$LOG/$tier.txt" | head -5 | sed 's/^/  /' | tee -a "$LOG/summary"
+  # Bare "FAIL ..." lines and timestamped "[prog HH:MM:SS] FAIL ..." ones
+  # (the cluster scenario's): the summary names what broke.
+  grep -E '^(\[[^]]*\] )?FAIL ' "$LOG/$tier.txt" | head -5 | cut -c1-300 | sed 's/^/  /' | tee -a "$LOG/summary"
 done
 
 log "summary"

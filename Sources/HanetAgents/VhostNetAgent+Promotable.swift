@@ -49,7 +49,12 @@ extension VhostNetAgent {
     public func monitor() throws -> ActionResult {
         let isolation = try resource()
         let health = try isolation.health(checkLevel: context.checkLevel)
-        guard promotable else { return standardResult(for: health) }
+        guard promotable else {
+            if health.state == .stopped, let missing = missingGuard(isolation) {
+                context.log.warning("guests blocked, but \(missing)")
+            }
+            return standardResult(for: health)
+        }
         let open = health.state != .stopped
         switch (try role.current(), open) {
         case (.promoted, true):
@@ -58,6 +63,9 @@ extension VhostNetAgent {
         case (.promoted, false):
             return ActionResult(.failedPromoted, "promoted, but \(health.reason): the guests are cut off")
         case (.unpromoted, false):
+            if let missing = missingGuard(isolation) {
+                return ActionResult(.degraded, "unpromoted, guests blocked, but \(missing)")
+            }
             return .success
         case (.unpromoted, true):
             return ActionResult(.errGeneric, "unpromoted, but \(health.reason)")
@@ -80,13 +88,36 @@ extension VhostNetAgent {
 
     /// Blocks, then leaves the guard that keeps the block in place (or,
     /// with guard=false, ends one an earlier call left behind). A guard
-    /// that cannot start is logged, not fatal: the block is in place and
-    /// the monitor still watches it. The role is recorded after the block:
-    /// a demote killed halfway still says promoted, and monitor reports it.
+    /// that cannot start is logged as an error, not fatal: the block is in
+    /// place, a failed stop would get this node fenced for what another
+    /// local user did, and the monitor reports the missing guard
+    /// (OCF_DEGRADED in the Unpromoted role). The role is recorded after
+    /// the block: a demote killed halfway still says promoted, and monitor
+    /// reports it.
     private func close(recording newRole: VhostNetRole.Role?) throws {
         let isolation = try resource()
         try isolation.block()
-        if guardsBlock { isolation.startGuard() } else { isolation.stopGuard() }
+        if guardsBlock {
+            do {
+                try isolation.startGuard()
+            } catch {
+                context.log.error(error.description)
+            }
+        } else {
+            isolation.stopGuard()
+        }
         try role.record(newRole)
+    }
+
+    /// Why no guard watches the block, when one should (guard=true); nil
+    /// when one does. One connect to its socket: no process list is read.
+    private func missingGuard(_ isolation: GuestIsolation) -> String? {
+        guard guardsBlock else { return nil }
+        switch isolation.guardHolder {
+        case .guardProcess: return nil
+        case .none: return "no guard watches the block (guard=true): a removed block stays removed until the next monitor"
+        case .foreign(let pid, let uid):
+            return "no guard can watch the block: its socket name is held by uid \(uid) (pid \(pid)), not by a guard"
+        }
     }
 }

@@ -25,10 +25,11 @@ public struct BlockGuard {
         self.log = log
     }
 
-    /// Runs until asked to stop: any connection to `stopSocket` (a
-    /// listening socket) ends the guard at once, before anything else.
-    /// Without a stop socket (`hanet guard` in the foreground) it runs
-    /// until killed.
+    /// Runs until asked to stop: an end request on `stopSocket` (a
+    /// listening socket, see `GuardProcess.acceptRequest`) from a process
+    /// of the guard's own user ends it at once; another user's is logged
+    /// and ignored. Without a stop socket (`hanet guard` in the
+    /// foreground) it runs until killed.
     public func run(stopSocket: Int32 = -1) -> Never {
         log("guard: watching the guest block (\(backend.name)) on " + policy.bridges.map(\.value).joined(separator: " "))
         // Subscribe before the first check: a change in between is not lost.
@@ -41,8 +42,15 @@ public struct BlockGuard {
             let ready = poll(&fds, 2, feed == nil ? pollMilliseconds : -1)
             if ready < 0 && errno != EINTR { usleep(100_000) }
             if fds[0].revents != 0 {
-                log("guard: ended by an unblock")
-                _exit(0)
+                switch GuardProcess.acceptRequest(stopSocket) {
+                case .end:
+                    log("guard: ended by an unblock")
+                    _exit(0)
+                case .refused(let pid, let uid):
+                    log("guard: ignored a request from uid \(uid) (pid \(pid)): only root ends the guard")
+                case .none:
+                    break
+                }
             }
             guard let feed else {
                 _ = restoreIfNeeded(cause: "periodic check")

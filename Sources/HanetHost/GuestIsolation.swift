@@ -91,33 +91,46 @@ public final class GuestIsolation: HostResource {
     }
 
     /// Leaves a guard behind that restores the block whenever it vanishes
-    /// (see `BlockGuard`); returns its pid, nil if it could not start.
+    /// (see `BlockGuard`); returns its pid.
     ///
     /// This forks the calling process (twice, no exec): call it only from a
     /// single-threaded process such as an agent, never from a program with
     /// threads of its own, where the child could inherit a held lock. A
     /// guard already running for this policy is replaced.
+    ///
+    /// - Throws: `HostError.guardUnavailable` when no guard could start,
+    ///   e.g. because another local user holds its socket name. The block
+    ///   is untouched either way.
     @discardableResult
-    public func startGuard() -> Int32? {
+    public func startGuard() throws(HostError) -> Int32 {
         let policy = configuration.policy
         let choice = configuration.backend
         let log = self.log
-        let pid = guardProcess.start { stopSocket in
+        let pid = try guardProcess.start { stopSocket in
             // Fresh sockets: the parent's were closed when the guard detached.
             guard let selection = try? choice.select() else { _exit(1) }
             BlockGuard(policy: policy, backend: selection.backend, log: log).run(stopSocket: stopSocket)
         }
-        if let pid { log("guard running (pid \(pid))") } else { log("guard could not be started; the block is in place") }
+        log("guard running (pid \(pid))")
         return pid
     }
 
     /// Whether a guard for this policy runs in this network namespace.
     public var guardRunning: Bool { guardProcess.running() }
 
+    /// Who holds the guard's socket name: a guard, nobody, or another
+    /// user's process (then no guard can start until it lets go).
+    public var guardHolder: GuardHolder { guardProcess.holder() }
+
     /// Ends the guard, if any. `unblock` calls it first, so it never races
-    /// a guard that would put the block back.
+    /// a guard that would put the block back. A name held by another user
+    /// is left alone and logged.
     public func stopGuard() {
-        if guardProcess.stop() { log("guard ended") }
+        switch guardProcess.stop() {
+        case .guardProcess: log("guard ended")
+        case .foreign(let pid, let uid): log("the guard's socket name is held by uid \(uid) (pid \(pid)), not by a guard: left alone")
+        case .none: break
+        }
     }
 
     // MARK: unblock (start)

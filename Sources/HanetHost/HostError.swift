@@ -26,6 +26,10 @@ public struct HostError: Error, Equatable, Sendable, CustomStringConvertible {
         case permission
         /// A state record could not be written.
         case stateFile
+        /// The guard that keeps a block in place could not start (its
+        /// socket name is held by another user, or the fork failed); the
+        /// block itself is in place.
+        case guardUnavailable
     }
 
     /// What went wrong.

@@ -69,7 +69,13 @@ public enum AgentRunner {
 
         if let reason = outcome.exitReason(action: action) {
             console.standardError(exitReasonLine(reason))
-            if outcome.code.isFailure { log.exitReason(reason) } else { log.info(reason.singleLine) }
+            if outcome.code.isFailure {
+                log.exitReason(reason)
+            } else if outcome.code == .degraded || outcome.code == .degradedPromoted {
+                log.warning(reason.singleLine)
+            } else {
+                log.info(reason.singleLine)
+            }
         }
         guard mode == .lsb else { return outcome.code.rawValue }
         if action == "status" || action == "monitor" {
@@ -151,7 +157,8 @@ public enum AgentRunner {
         /// clean "not running" only when the agent explained it.
         func exitReason(action: String) -> String? {
             if code.isFailure { return reason ?? "\(action) failed with \(code.name)" }
-            if code == .notRunning { return reason }
+            // Degraded is running but not well: say why, as for a failure.
+            if code == .notRunning || code == .degraded || code == .degradedPromoted { return reason }
             return nil
         }
     }

@@ -38,6 +38,7 @@ final class LibraryErrorMappingTests: XCTestCase {
             (HostError(.alreadyEnslaved, object: "bond0", "uplink bond0 is already a port of bridge br9, not of xenbr1"), .errArgs, "uplink bond0 is already a port of bridge br9, not of xenbr1"),
             (HostError(.vanished, object: "bond0", "bond bond0 vanished during start"), .errGeneric, "bond bond0 vanished during start"),
             (HostError(.notConverged, object: "xenbr1", "start did not reach the configured state"), .errGeneric, "start did not reach the configured state"),
+            (HostError(.guardUnavailable, object: "@hanet-vhostnet-guard-x", errno: EADDRINUSE, "the guard cannot start: its socket is held by uid 65534"), .errGeneric, "the guard cannot start: its socket is held by uid 65534"),
             (HostError(.backendUnavailable, object: "auto", "auto: neither nf_tables nor legacy iptables"), .errInstalled, "auto: neither nf_tables nor legacy iptables"),
             (HostError(.permission, object: "/run/x", errno: EACCES, "no"), .errPerm, "no"),
             (HostError(.stateFile, object: "/run/x", errno: ENOSPC, "full"), .errGeneric, "full"),

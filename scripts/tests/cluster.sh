@@ -25,13 +25,13 @@ LOGS=${HANET_TEST_LOG:-$ROOT/.build/test-logs}/cluster-scenario
 [ -e /proc/$$/fd/0 ] || exec </dev/null
 
 if [ "$(id -u)" != 0 ]; then
-  echo "cluster tier needs root"; echo "0 passed, 1 failed"; exit 1
+  echo "FAIL cluster tier needs root"; echo "0 passed, 1 failed"; exit 1
 fi
 for t in corosync pacemakerd crm nft arping python3; do
-  command -v "$t" >/dev/null || { echo "missing $t (scripts/install-deps.sh)"; echo "0 passed, 1 failed"; exit 1; }
+  command -v "$t" >/dev/null || { echo "FAIL missing $t (scripts/install-deps.sh)"; echo "0 passed, 1 failed"; exit 1; }
 done
 if [ -d "${HANET_CLUSTER_STATE:-/run/hanet-cluster}" ]; then
-  echo "a lab cluster is already up (${HANET_CLUSTER_STATE:-/run/hanet-cluster}): scripts/cluster/cluster down first"
+  echo "FAIL a lab cluster is already up (${HANET_CLUSTER_STATE:-/run/hanet-cluster}): scripts/cluster/cluster down first"
   echo "0 passed, 1 failed"; exit 1
 fi
 
@@ -41,7 +41,7 @@ trap 'rm -rf "$STAGE"' EXIT
 chmod 0755 "$STAGE"
 t0=$(date +%s)
 if ! make -s install DESTDIR="$STAGE" >"$STAGE/install.log" 2>&1; then
-  tail -30 "$STAGE/install.log"; echo "0 passed, 1 failed"; exit 1
+  tail -30 "$STAGE/install.log"; echo "FAIL make install into $STAGE failed"; echo "0 passed, 1 failed"; exit 1
 fi
 echo "installed into $STAGE ($(( $(date +%s) - t0 )) s)"
 
@@ -57,7 +57,7 @@ rc=${PIPESTATUS[0]}
 set -e
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$STAGE/scenario.log" | tail -1 || true)
 if [ -z "$summary" ]; then
-  echo "scenario ended without a summary (exit status $rc)"
+  echo "FAIL scenario ended without a summary (exit status $rc)"
   if [ -d "${HANET_CLUSTER_STATE:-/run/hanet-cluster}" ]; then scripts/cluster/cluster down >/dev/null 2>&1 || true; fi
   summary="0 passed, 1 failed"
 elif [ "$rc" != 0 ]; then
