@@ -84,6 +84,9 @@ public struct VhostNetAgent: HostAgent {
             ParameterSpec(name: "guard", type: .boolean, defaultValue: "true",
                           shortDescription: "Restore a removed block at once (event-driven guard)",
                           longDescription: "When true, blocking (stop, block) leaves a small guard process that listens to nf_tables change events and re-installs the block within milliseconds if anything removes it (nft flush ruleset, a reload of /etc/nftables.conf), logging who changed what. start ends the guard before it unblocks, so the guard never fights Pacemaker. With the iptables backend, which has no change events, the guard re-checks every 250 ms. Only root can end the guard: its socket checks the caller's credentials and ignores any other user. If another local user holds the guard's socket name, stop still blocks and logs why no guard runs, and the Unpromoted instance's monitor returns OCF_DEGRADED naming the holder."),
+            ParameterSpec(name: "port_lock", type: .boolean, defaultValue: "true",
+                          shortDescription: "Also hold blocked guest ports disabled (a second lock)",
+                          longDescription: "When true, blocking also sets every guest bridge port that is up to the bridge port state disabled, which forwards no frame whatever the firewall says: a flushed or reloaded ruleset lets nothing through while the guard restores it. The guard re-applies the state when the kernel lifts it (a port that comes up or changes, a new guest port; the firewall rules cover such a port from its first frame meanwhile). Unblock sets guest ports back to forwarding before it removes the firewall block. Bridges running STP own their port states and are left alone; set false where another tool manages bridge port states."),
             ParameterSpec(name: "announce_interval", type: .integer, defaultValue: "100",
                           shortDescription: "Milliseconds between announcement rounds",
                           longDescription: "Delay between announcement rounds (10-5000 ms)."),
@@ -144,6 +147,7 @@ public struct VhostNetAgent: HostAgent {
         c.backend = backend
         c.announce = try p.integer("announce")
         c.announceIntervalMilliseconds = try p.integer("announce_interval")
+        c.portLock = try p.bool("port_lock")
         try c.validate()
         return c
     }

@@ -1,5 +1,6 @@
 import Glibc
 import HanetFirewall
+import HanetLinks
 
 /// Keeps the guest block in place on a standby host, event-driven.
 ///
@@ -17,11 +18,20 @@ public struct BlockGuard {
     public let log: (String) -> Void
     /// How often a backend without change events (legacy iptables) is re-checked.
     public var pollMilliseconds: Int32 = 250
+    /// The second lock it keeps in place, re-applied on link events; nil
+    /// when the port lock is off (port_lock=false).
+    public let portLock: GuestPortLock?
+    /// Link events, subscribed before the block was checked, so no change
+    /// in between is missed.
+    public let linkEvents: LinkMonitor?
 
     /// Changes nothing until `run` or `restoreIfNeeded` is called.
-    public init(policy: GuestBlockPolicy, backend: GuestBlockBackend, log: @escaping (String) -> Void) {
+    public init(policy: GuestBlockPolicy, backend: GuestBlockBackend, portLock: GuestPortLock? = nil,
+                linkEvents: LinkMonitor? = nil, log: @escaping (String) -> Void) {
         self.policy = policy
         self.backend = backend
+        self.portLock = portLock
+        self.linkEvents = linkEvents
         self.log = log
     }
 
@@ -35,12 +45,18 @@ public struct BlockGuard {
         // Subscribe before the first check: a change in between is not lost.
         let feed = backend.changeFeed(for: policy)
         _ = restoreIfNeeded(cause: "guard start")
+        relockPortsIfNeeded(cause: "guard start")
         if feed == nil { log("guard: no change events from \(backend.name); polling every \(pollMilliseconds) ms") }
         var fds = [pollfd(fd: stopSocket, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: feed?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: feed?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: portLock == nil ? -1 : linkEvents?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
         while true {
-            let ready = poll(&fds, 2, feed == nil ? pollMilliseconds : -1)
+            let ready = poll(&fds, 3, feed == nil ? pollMilliseconds : -1)
             if ready < 0 && errno != EINTR { usleep(100_000) }
+            if fds[2].revents != 0 {
+                linkEvents?.drain()
+                relockPortsIfNeeded(cause: "a link change")
+            }
             if fds[0].revents != 0 {
                 switch GuardProcess.acceptRequest(stopSocket) {
                 case .end:
@@ -85,6 +101,22 @@ public struct BlockGuard {
         } catch {
             log("guard: could not restore the block after \(cause): \(error)")
             return false
+        }
+    }
+
+    /// Re-applies the port lock where the kernel lifted it (a port that
+    /// came up, flapped, was re-enslaved, or a new guest port): one port
+    /// dump per bridge, a request per port that changes.
+    public func relockPortsIfNeeded(cause: String) {
+        guard let portLock else { return }
+        let started = Self.milliseconds()
+        do {
+            let pass = try portLock.lock()
+            guard !pass.changed.isEmpty else { return }
+            let names = pass.changed.map(\.value).joined(separator: " ")
+            log("guard: port lock restored on \(names) in \(Self.milliseconds() - started) ms after \(cause)")
+        } catch {
+            log("guard: could not restore the port lock after \(cause): \(error)")
         }
     }
 

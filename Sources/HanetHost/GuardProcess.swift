@@ -146,21 +146,21 @@ public struct GuardProcess {
     /// Accepts one pending connection on the guard's listening socket and
     /// says what it asked. Another user's connection is closed at once,
     /// unread, so it can neither end the guard nor hold it up; its own
-    /// user's is read for at most 200 ms. On `.end` the listener is closed:
-    /// the caller must exit.
+    /// user's is read for at most 200 ms. On `.end` the listener is closed
+    /// and the requester's connection left open: the caller must exit,
+    /// which ends it.
     public static func acceptRequest(_ listener: Int32) -> Request {
         // The listener is non-blocking: a connection closed before this
         // accept leaves nothing to wait for.
         let fd = accept(listener, nil, nil)
         guard fd >= 0 else { return .none }
-        defer { close(fd) }
-        guard let peer = credentials(fd) else { return .refused(pid: 0, uid: UInt32.max) }
-        guard peer.uid == geteuid() else { return .refused(pid: peer.pid, uid: peer.uid) }
+        guard let peer = credentials(fd) else { close(fd); return .refused(pid: 0, uid: UInt32.max) }
+        guard peer.uid == geteuid() else { close(fd); return .refused(pid: peer.pid, uid: peer.uid) }
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         var byte: UInt8 = 0
-        guard poll(&pfd, 1, 200) > 0, read(fd, &byte, 1) == 1, byte == endRequest else { return .none }
-        // The name is freed before the requester sees end-of-file, so a
-        // guard it starts next finds the name free.
+        guard poll(&pfd, 1, 200) > 0, read(fd, &byte, 1) == 1, byte == endRequest else { close(fd); return .none }
+        // The name is freed now; the requester's connection stays open until
+        // the guard exits, so its end-of-file means the guard is gone.
         close(listener)
         return .end
     }

@@ -88,6 +88,28 @@ public final class GuestIsolation: HostResource {
         if configuration.announce > 0 { rememberGuests() }
         try backend.block(configuration.policy)
         log("guests blocked on \(bridgeList) (\(backend.name); \(backendReason))")
+        if configuration.portLock { lockPorts() }
+    }
+
+    /// The second lock, after the firewall's. Not fatal: the firewall
+    /// block is in place, and failing a stop gets a node fenced.
+    private func lockPorts() {
+        do {
+            let pass = try portLock().lock()
+            if !pass.changed.isEmpty {
+                log("port lock: \(pass.changed.count) guest port(s) disabled (\(pass.changed.map(\.value).joined(separator: " ")))")
+            }
+            if !pass.stpBridges.isEmpty {
+                log("port lock: STP runs on \(pass.stpBridges.map(\.value).joined(separator: " ")), which owns its port states; the firewall block is the only lock there")
+            }
+        } catch {
+            log("port lock: could not disable the guest ports (\(error)); the firewall block is in place")
+        }
+    }
+
+    /// The guest ports' lock (`GuestPortLock`) on this host's rtnetlink socket.
+    public func portLock() throws -> GuestPortLock {
+        GuestPortLock(policy: configuration.policy, links: try route().links)
     }
 
     /// Leaves a guard behind that restores the block whenever it vanishes
@@ -106,10 +128,16 @@ public final class GuestIsolation: HostResource {
         let policy = configuration.policy
         let choice = configuration.backend
         let log = self.log
+        let locksPorts = configuration.portLock
         let pid = try guardProcess.start { stopSocket in
             // Fresh sockets: the parent's were closed when the guard detached.
             guard let selection = try? choice.select() else { _exit(1) }
-            BlockGuard(policy: policy, backend: selection.backend, log: log).run(stopSocket: stopSocket)
+            // Subscribed before the guard's first check: no link change is missed.
+            let events = locksPorts ? try? LinkMonitor() : nil
+            let lock = locksPorts ? (try? LinkManager()).map { GuestPortLock(policy: policy, links: $0) } : nil
+            if locksPorts && (events == nil || lock == nil) { log("guard: no link events: the port lock is not kept") }
+            BlockGuard(policy: policy, backend: selection.backend, portLock: events == nil ? nil : lock,
+                       linkEvents: events, log: log).run(stopSocket: stopSocket)
         }
         log("guard running (pid \(pid))")
         return pid
@@ -177,6 +205,13 @@ public final class GuestIsolation: HostResource {
     @discardableResult
     public func unblock(announcing: Bool = true) throws -> UnblockReport {
         stopGuard()
+        // The port lock first, whatever port_lock says now (it may have
+        // been on when this host blocked): the firewall's commit is then
+        // the one moment the guests come back.
+        let unlocked = try portLock().unlock()
+        if !unlocked.changed.isEmpty {
+            log("port lock: \(unlocked.changed.count) guest port(s) forwarding again (\(unlocked.changed.map(\.value).joined(separator: " ")))")
+        }
         try backend.unblock(configuration.policy)
         var report = UnblockReport()
         let (links, fdb) = try route()

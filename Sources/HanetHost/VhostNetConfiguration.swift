@@ -15,6 +15,9 @@ public struct VhostNetConfiguration: Equatable, Sendable {
     public var announce: Int = 3
     /// Between announcement rounds.
     public var announceIntervalMilliseconds: Int = 100
+    /// Block also holds the guest bridge ports disabled (`GuestPortLock`),
+    /// a second lock that a firewall flush cannot lift; the guard keeps it.
+    public var portLock: Bool = true
 
     /// The agent's defaults: backend auto, 3 announcement rounds 100 ms apart.
     public init(policy: GuestBlockPolicy) { self.policy = policy }

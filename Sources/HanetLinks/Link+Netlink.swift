@@ -70,6 +70,10 @@ extension Link {
         if slaveKind == "bond", let slaveData = try info[IFLA.infoSlaveData]?.nested() {
             bondSlave = try BondSlaveState(attributes: slaveData)
         }
+        if slaveKind == "bridge", let slaveData = try info[IFLA.infoSlaveData]?.nested(),
+           let state = try slaveData[UInt16(IFLA_BRPORT_STATE)]?.u8() {
+            bridgePortState = BridgePortState(rawValue: state)
+        }
     }
 }
 

@@ -34,6 +34,8 @@ public struct Link: Equatable, Sendable, CustomStringConvertible {
     /// The port's state in its bond (`IFLA_INFO_SLAVE_DATA`); nil unless
     /// `slaveKind` is "bond".
     public var bondSlave: BondSlaveState?
+    /// A bridge port's forwarding state, from IFLA_INFO_SLAVE_DATA.
+    public var bridgePortState: BridgePortState?
     /// `IFLA_IFALIAS` (`ip link set NAME alias TEXT`), where hanet records ownership.
     public var alias: String?
 

@@ -18,6 +18,26 @@ public final class LinkMonitor {
         socket.setReceiveBufferSize(1 << 20)
     }
 
+    /// The socket's descriptor, for poll(2) next to others.
+    public var fileDescriptor: Int32 { socket.fileDescriptor }
+
+    /// Reads and drops every notification queued now, decoded or not
+    /// (AF_BRIDGE port-state copies included); returns how many datagrams.
+    /// For a caller that re-reads the state it cares about once after any
+    /// change: an overrun (ENOBUFS) counts as one, since that re-read
+    /// covers what was lost.
+    @discardableResult
+    public func drain() -> Int {
+        queued.removeAll()
+        var count = 0
+        while (try? socket.waitReadable(timeoutMilliseconds: 0)) == true {
+            let received: Result<[UInt8], NetlinkError> = Result { () throws(NetlinkError) in try socket.receive() }
+            if case .failure(let error) = received, error.errno != ENOBUFS { break }
+            count += 1
+        }
+        return count
+    }
+
     /// The next event, or nil if none arrived within `timeoutMilliseconds`
     /// (-1 waits forever).
     public func next(timeoutMilliseconds: Int32 = -1) throws -> LinkEvent? {

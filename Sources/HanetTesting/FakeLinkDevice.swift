@@ -34,6 +34,9 @@ struct FakeLinkDevice {
     var originalMTU: UInt32?
     /// Bond: primary slave by ifindex, as last set (reported only while it is a slave).
     var primaryIndex: Int32?
+    /// Bridge port set to `disabled` by hand (`bridge link set state 0`);
+    /// any change of the port itself lifts it, as the kernel's carrier check does.
+    var portDisabled = false
 
     var kindName: String? { kind?.kernelName }
     var isBridge: Bool { kindName == "bridge" }

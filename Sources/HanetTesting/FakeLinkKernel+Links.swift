@@ -64,6 +64,11 @@ extension FakeLinkKernel {
             guard device.kind != nil else { throw Refusal(EOPNOTSUPP) }
             destroy(index)
         default:
+            if request.isBridgeFamily {
+                guard type == .setLink, let index = request.target(in: self) else { throw Refusal(EOPNOTSUPP) }
+                try setPortState(index, request.portState)
+                return replyDatagram([], to: message, dump: false)
+            }
             if let index = request.target(in: self) {
                 if type == .newLink && request.isCreate && request.isExclusive { throw Refusal(EEXIST) }
                 try change(index, request)
@@ -165,6 +170,9 @@ extension FakeLinkKernel {
         }
         if request.changesFlags { applyFlags(index, request.header) }
         if let master = request.master { try setMaster(index, to: master) }
+        // do_setlink's NETDEV_CHANGE: the bridge's carrier check enables a
+        // disabled port again (br_port_carrier_check).
+        devices[index]?.portDisabled = false
     }
 
     /// changelink of the bridge or bonding driver.
@@ -204,6 +212,22 @@ extension FakeLinkKernel {
         if device.isBridge { devices[index]?.mtuSetByUser = true }
         if device.isBond { for slave in ports(of: index) { devices[slave.index]?.mtu = mtu } }
         if let master = device.masterIndex, devices[master]?.isBridge == true { followLowestPortMTU(master) }
+    }
+
+    /// br_setlink -> br_set_port_state: only a bridge's port, not while
+    /// kernel STP runs, only when up (and with carrier, unless disabling).
+    private func setPortState(_ index: Int32, _ state: UInt8?) throws(Refusal) {
+        guard let device = devices[index], let master = device.masterIndex, devices[master]?.isBridge == true else {
+            throw Refusal(EINVAL)
+        }
+        guard let state else { return }
+        guard state <= BridgePortState.blocking.rawValue else { throw Refusal(EINVAL) }
+        if devices[master]?.kind?.bridge?.stp == true { throw Refusal(EBUSY) }
+        guard device.flags.contains(.up) else { throw Refusal(ENETDOWN) }
+        if !carrier(of: index) && state != BridgePortState.disabled.rawValue { throw Refusal(ENETDOWN) }
+        // Without STP, br_port_state_selection moves any port it has not
+        // disabled straight back to forwarding.
+        devices[index]?.portDisabled = state == BridgePortState.disabled.rawValue
     }
 
     /// rtnl_dev_combine_flags + dev_change_flags: bits outside ifi_change

@@ -76,6 +76,7 @@ extension FakeLinkKernel {
     func release(_ index: Int32) {
         guard var port = devices[index], let masterIndex = port.masterIndex else { return }
         port.masterIndex = nil
+        port.portDisabled = false
         let master = devices[masterIndex]
         if master?.isBond == true {
             port.flags.remove(.up)
@@ -169,6 +170,11 @@ extension FakeLinkKernel {
             link.kind = .bond(bond)
         }
         link.slaveKind = master?.kindName
+        if let master, master.isBridge {
+            // Without STP a working port forwards; down or without carrier it is disabled.
+            let working = device.flags.contains(.up) && hasCarrier && master.flags.contains(.up)
+            link.bridgePortState = working && !device.portDisabled ? .forwarding : .disabled
+        }
         if let master, master.isBond {
             var slave = BondSlaveState()
             let active = master.kind?.bond?.mode != .activeBackup || activeSlave(of: master.index) == index

@@ -45,6 +45,9 @@ extension FakeLinkKernel {
                     if let slave = link.bondSlave {
                         info.nest(UInt16(IFLA_INFO_SLAVE_DATA), flagged: false) { encode(slave, into: &$0) }
                     }
+                    if let state = link.bridgePortState {
+                        info.nest(UInt16(IFLA_INFO_SLAVE_DATA), flagged: false) { $0.attribute(UInt16(IFLA_BRPORT_STATE), u8: state.rawValue) }
+                    }
                 }
             }
         }

@@ -135,12 +135,15 @@ public final class FakeLinkKernel: NetlinkTransport {
     /// Cable in or out: the link's physical carrier (a bond slave's MII status follows).
     public func setCarrier(_ name: InterfaceName, _ on: Bool) {
         devices[existing(name)]?.carrier = on
+        devices[existing(name)]?.portDisabled = false // the bridge's carrier check
     }
 
-    /// Someone else ran `ip link set NAME up|down`: not recorded.
+    /// Someone else ran `ip link set NAME up|down`: not recorded. A bridge
+    /// port's disabled state is lifted, as the bridge does on NETDEV_UP/DOWN.
     public func setUp(_ name: InterfaceName, _ up: Bool) {
         let index = existing(name)
         if up { devices[index]?.flags.insert(.up) } else { devices[index]?.flags.remove(.up) }
+        devices[index]?.portDisabled = false
     }
 
     /// Someone else ran `ip link set NAME master M` / `nomaster`: not

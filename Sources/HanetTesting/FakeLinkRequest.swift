@@ -34,6 +34,10 @@ struct FakeLinkRequest {
     var vethPeer: String?
     /// The veth peer goes to another namespace (IFLA_NET_NS_FD in its info).
     var vethPeerElsewhere = false
+    /// AF_BRIDGE setlink: IFLA_PROTINFO { IFLA_BRPORT_STATE } (`bridge link set state`).
+    var portState: UInt8?
+
+    var isBridgeFamily: Bool { header.ifi_family == UInt8(AF_BRIDGE) }
 
     var index: Int32 { header.ifi_index }
     var isCreate: Bool { flags & NetlinkConstants.create != 0 }
@@ -62,6 +66,9 @@ struct FakeLinkRequest {
                 }
             }
             if let address = attributes[UInt16(IFLA_ADDRESS)], address.value.count != 6 { badAddress = true }
+            if header.ifi_family == UInt8(AF_BRIDGE), let info = try attributes[UInt16(IFLA_PROTINFO)]?.nested() {
+                portState = try info[UInt16(IFLA_BRPORT_STATE)]?.u8()
+            }
             // hanet's decoder for the rest. It insists on a name; requests
             // addressed by ifindex alone get a placeholder one.
             var payload = message.payload
@@ -104,6 +111,9 @@ struct FakeLinkRequest {
             return "link show \(object)"
         case .delLink:
             return "link del \(object)"
+        case _ where isBridgeFamily:
+            let state = portState.map { BridgePortState(rawValue: $0)?.description ?? "\($0)" }
+            return "bridge link set dev \(object)" + (state.map { " state \($0)" } ?? "")
         default:
             var words: [String]
             if isCreate && (target(in: kernel) == nil || isExclusive) {

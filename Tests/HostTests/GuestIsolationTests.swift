@@ -43,9 +43,10 @@ final class GuestIsolationTests: FakeHostTestCase {
         super.tearDown()
     }
 
-    private func isolation(announce: Int = 0, policy: GuestBlockPolicy? = nil) -> GuestIsolation {
+    private func isolation(announce: Int = 0, portLock: Bool = true, policy: GuestBlockPolicy? = nil) -> GuestIsolation {
         var configuration = VhostNetConfiguration(policy: policy ?? self.policy)
         configuration.announce = announce
+        configuration.portLock = portLock
         let kernel = self.kernel!
         return GuestIsolation(configuration: configuration, backend: backend, backendReason: "test",
                               openRoute: { [unowned self] in
@@ -60,13 +61,74 @@ final class GuestIsolationTests: FakeHostTestCase {
     // MARK: block
 
     func testBlockInstallsTheBlockAndNeverForksAGuard() throws {
-        let guests = isolation()
+        let guests = isolation(portLock: false)
         try guests.block()
         XCTAssertEqual(backend.calls, [.block(policy)])
         XCTAssertFalse(guests.guardRunning, "block() leaves no guard behind: that is startGuard()'s job")
-        XCTAssertEqual(routeOpened, 0, "without announcements a block needs no rtnetlink socket")
+        XCTAssertEqual(routeOpened, 0, "without announcements or port lock a block needs no rtnetlink socket")
         XCTAssertEqual(kernel.requests.count, 0)
         XCTAssertEqual(try guests.health(), .stopped("guests on br0 br1 are blocked"))
+    }
+
+    // MARK: port lock
+
+    func testBlockDisablesTheGuestPortsAfterTheFirewall() throws {
+        kernel.addLink("tap0", up: false, master: "br0") // down: the kernel disables it already
+        let guests = isolation()
+        try guests.block()
+        XCTAssertEqual(backend.calls, [.block(policy)])
+        XCTAssertEqual(changes(), ["bridge link set dev vif1.0 state disabled"],
+                       "guest ports that are up, nothing for the uplink, the down tap0 or the missing br1")
+        XCTAssertEqual(kernel.link(named: "vif1.0")?.bridgePortState, .disabled)
+        XCTAssertEqual(kernel.link(named: "eth0")?.bridgePortState, .forwarding)
+        XCTAssertTrue(logged.contains { $0.contains("port lock: 1 guest port(s) disabled (vif1.0)") }, "\(logged)")
+        // Idempotent: a second block reads and changes nothing.
+        let mark = kernel.requests.count
+        try guests.block()
+        XCTAssertEqual(changes(since: mark), [])
+    }
+
+    func testUnblockPutsTheGuestPortsBackToForwarding() throws {
+        let guests = isolation()
+        try guests.block()
+        let mark = kernel.requests.count
+        try guests.unblock()
+        XCTAssertEqual(changes(since: mark), ["bridge link set dev vif1.0 state forwarding", "fdb flush dev br0"])
+        XCTAssertEqual(kernel.link(named: "vif1.0")?.bridgePortState, .forwarding)
+        XCTAssertEqual(backend.callKinds.last, .unblock)
+    }
+
+    func testAPortChangeLiftsTheLockAndOnePassRestoresIt() throws {
+        let guests = isolation()
+        try guests.block()
+        let lock = try guests.portLock()
+        XCTAssertEqual(try lock.unlockedPorts(), [])
+        kernel.setCarrier("vif1.0", true) // a NETDEV_CHANGE: the bridge enables the port again
+        XCTAssertEqual(try lock.unlockedPorts(), ["vif1.0"], "what the guard's pass looks for")
+        kernel.addLink("vif2.0", up: true, master: "br0") // a guest that attached while blocked
+        let pass = try lock.lock()
+        XCTAssertEqual(pass.changed, ["vif1.0", "vif2.0"])
+        XCTAssertEqual(try lock.unlockedPorts(), [])
+        XCTAssertEqual(try lock.lock().changed, [], "nothing left to do: no request")
+    }
+
+    func testBridgesRunningSTPAreLeftToSTP() throws {
+        kernel.addLink("brstp", kind: .bridge(Bridge(stp: true)), up: true)
+        kernel.addLink("vif5.0", up: true, master: "brstp")
+        let stpPolicy = GuestBlockPolicy(bridges: ["brstp"], guestPorts: [Self.pattern("vif*")])
+        let guests = isolation(policy: stpPolicy)
+        try guests.block()
+        XCTAssertEqual(changes(), [], "STP owns the port states there")
+        XCTAssertTrue(logged.contains { $0.contains("STP runs on brstp") }, "\(logged)")
+        XCTAssertEqual(try guests.portLock().lock().stpBridges, ["brstp"])
+    }
+
+    func testARefusedPortLockLeavesTheFirewallBlockAndDoesNotFail() throws {
+        kernel.failNext(.setLink, object: "vif1.0", errno: EPERM)
+        let guests = isolation()
+        XCTAssertNoThrow(try guests.block(), "the firewall block holds: a stop must not fail over the second lock")
+        XCTAssertEqual(backend.calls, [.block(policy)])
+        XCTAssertTrue(logged.contains { $0.contains("could not disable the guest ports") }, "\(logged)")
     }
 
     func testStopBlocksAndStartUnblocks() throws {
@@ -82,7 +144,7 @@ final class GuestIsolationTests: FakeHostTestCase {
     }
 
     func testBlockWithAnnouncementsRemembersTheGuestMACs() throws {
-        let guests = isolation(announce: 3)
+        let guests = isolation(announce: 3, portLock: false)
         try guests.block()
         XCTAssertEqual(routeOpened, 1)
         XCTAssertEqual(changes(), [], "remembering only reads")

@@ -1,0 +1,25 @@
+import Glibc
+import CLinuxNet
+import HanetNetlink
+
+extension LinkManager {
+    /// Sets one bridge port's state. Equivalent to:
+    /// `bridge link set dev NAME state N`.
+    ///
+    /// The kernel refuses with EBUSY while the bridge runs kernel STP (STP
+    /// owns the states then), and with ENETDOWN for a port that is down, or
+    /// has no carrier unless the state is `disabled`.
+    public func setBridgePortState(_ state: BridgePortState, portIndex: Int32, name: InterfaceName) throws {
+        // AF_BRIDGE setlink (rtnl_bridge_setlink -> br_setlink), with the
+        // port options nested in IFLA_PROTINFO, as iproute2's bridge sends it.
+        var request = NetlinkRequest(type: UInt16(RTM_SETLINK), flags: 0)
+        var header = ifinfomsg()
+        header.ifi_family = UInt8(AF_BRIDGE)
+        header.ifi_index = portIndex
+        request.append(header: header)
+        request.nest(UInt16(IFLA_PROTINFO)) { info in
+            info.attribute(UInt16(IFLA_BRPORT_STATE), u8: state.rawValue)
+        }
+        try connection.execute(request, operation: "RTM_SETLINK", object: name.value)
+    }
+}
