@@ -79,6 +79,42 @@ final class PortLockNetnsTests: XCTestCase {
         try checkFlush(backend: "iptables")
     }
 
+    /// `iptables-legacy-restore` without --noflush (a firewall reload) on a
+    /// blocked host, guard on: the guard puts the rules back within its
+    /// 250 ms re-check, and with the port lock not one echo gets through
+    /// meanwhile. Static neighbours on both ends, so the probe needs no ARP
+    /// (which arptables would still block) and counts IPv4 only. The
+    /// control runs without the port lock and must see answers.
+    private func echoesThroughReloads(portLock: Bool, rounds: Int) throws -> [Int] {
+        let p = params(backend: "iptables", guard: true, portLock: portLock)
+        XCTAssertEqual(agent.run("stop", p).status, 0)
+        try lab.client.sh("ip neigh replace 10.80.0.12 lladdr \(GuestLab.mac(12)) dev eth0 nud permanent")
+        try XCTUnwrap(lab.guests["g2"]).sh("ip neigh replace 10.80.0.100 lladdr 02:00:00:00:00:64 dev eth0 nud permanent")
+        var received: [Int] = []
+        for _ in 0..<rounds {
+            try lab.host.sh("printf '*filter\\nCOMMIT\\n' | iptables-legacy-restore; printf '*filter\\nCOMMIT\\n' | ip6tables-legacy-restore")
+            let ping = try lab.client.exec(["ping", "-4", "-n", "-q", "-c", "40", "-i", "0.01", "-W", "1", "10.80.0.12"])
+            let count = ping.stdout.split(separator: "\n").first { $0.contains("received") }
+                .flatMap { line in line.split(separator: ",").first { $0.contains("received") } }
+                .flatMap { Int($0.split(separator: " ").first ?? "") } ?? -1
+            received.append(count)
+            // The guard restores within its 250 ms re-check; the next round flushes a complete block.
+            XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 2, intervalMs: 20) {
+                try self.lab.host.sh("iptables-legacy -S FORWARD").contains("-j HANET-")
+            }, "the guard did not restore the iptables block")
+        }
+        XCTAssertEqual(agent.run("start", p).status, 0)
+        return received
+    }
+
+    func testIPTablesRestoreLetsNoEchoThroughWithThePortLock() throws {
+        let control = try echoesThroughReloads(portLock: false, rounds: 3)
+        XCTAssertGreaterThan(control.reduce(0, +), 0, "control: without the port lock a reload lets echoes through until the guard's re-check: \(control)")
+        let locked = try echoesThroughReloads(portLock: true, rounds: 20)
+        XCTAssertEqual(locked, Array(repeating: 0, count: 20), "echoes answered through the port lock after iptables-legacy-restore")
+        print("iptables-legacy-restore on a blocked host, guard on: echoes answered in the 400 ms after each reload: without port lock \(control), with port lock \(locked)")
+    }
+
     /// The kernel lifts `disabled` on the port's own link changes and on a
     /// re-enslave; a new guest port starts forwarding. The guard sees the
     /// link events and locks again (the firewall rules hold meanwhile).

@@ -52,7 +52,12 @@ final class BondVMTests: XCTestCase {
         XCTAssertEqual(active.bondSlave?.miiStatus, .up)
         let peer: InterfaceName = active.name == "e1" ? "p1" : "p2"
 
+        // Subscribe and take the baseline before the failover, as `hanet
+        // watch` does: a baseline read after it would already hold the new
+        // active slave, and the queued events would show no change.
         let monitor = try LinkMonitor(namespace: .named(ns.name))
+        var tracker = LinkChangeTracker(links: [])
+        _ = tracker.resync(try links.list())
         try links.setUp(peer, false)   // "pull the cable"
         let failover = try VMTier.waitUntil(timeoutSeconds: 10) {
             let now = try links.link(named: "bond0")?.kind?.bond?.activeSlaveIndex
@@ -62,8 +67,6 @@ final class BondVMTests: XCTestCase {
         print("VM: active-backup failover observed after \(Int(failover ?? -1)) ms")
 
         // The event stream tells the same story (what `hanet watch` prints).
-        var tracker = LinkChangeTracker(links: [])
-        _ = tracker.resync(try links.list())
         var lines: [String] = []
         while let event = try monitor.next(timeoutMilliseconds: 500) { lines += tracker.apply(event) }
         XCTAssertTrue(lines.contains { $0.contains("bond0: active slave") && $0.contains("(failover)") }, "\(lines)")

@@ -1,15 +1,18 @@
 # shellcheck shell=bash
 # scripts/cluster/scenario, ruleset flushes: `nft flush ruleset` on the
-# standby, both node orders, with guard=true (the guard restores the block)
-# and guard=false (the stopped-role monitor and Pacemaker re-block); the
-# guard=false flushes are the duplicate detector's negative control.
+# standby, both node orders, with guard=true and port_lock=true (the
+# defaults: the guest ports stay disabled, so nothing gets through, and the
+# guard restores the rules) and with guard=false port_lock=false (the
+# stopped-role monitor and Pacemaker re-block); the latter flushes are the
+# duplicate detector's negative control.
 
 FLUSH_WINDOWS=()
-set_guard() {   # true|false
+set_guard() {   # true|false: guard and port_lock together
   nx "$A" crm_resource -r "$RSC" -p guard -v "$1" >/dev/null 2>&1 || fail "set guard=$1"
+  nx "$A" crm_resource -r "$RSC" -p port_lock -v "$1" >/dev/null 2>&1 || fail "set port_lock=$1"
   local act; act=$(located "$A") || act=$A
   sleep 1
-  wait_stable "$act" || fail "stable after guard=$1"
+  wait_stable "$act" || fail "stable after guard=$1 port_lock=$1"
 }
 
 guards_running() {   # NODE -> number of guard processes
@@ -93,6 +96,7 @@ flush_test() {   # GUARD(true|false) STANDBY
     else msg="$msg (over the ${GUARD_TARGET_MS} ms target)"; fi
     GUARD_FLUSHES=$((GUARD_FLUSHES + 1))
     [ $stop_sb = 0 ] || fails+=("Pacemaker had to stop $sb: the guard did not restore the block first")
+    [ "$dup" = 0 ] || fails+=("$dup duplicate answer(s) through the port lock")
   else
     local detms="" reblock_after_det=""
     if [ -n "$det" ]; then
@@ -136,15 +140,16 @@ flip() {   # move vhostnet from ACT to the other host, clear the constraint; ACT
 run_flush_tests() {
   FLUSH_DUPS_NOGUARD=0 KNOWN_ACTIVE_STOPS=0 GUARD_IN_TARGET=0 GUARD_FLUSHES=0
   ACT=$(located "$A") || fail "where is $RSC"
-  # guard=true (the default): the guard restores the block, in both orders
+  # guard=true port_lock=true (the defaults): the port lock holds and the
+  # guard restores the rules, in both orders
   for _ in $(seq 1 "$FLUSH_ROUNDS"); do
     flush_test true "$(other "$ACT")"; flip
     flush_test true "$(other "$ACT")"; flip
   done
   say "guard restored the block within the ${GUARD_TARGET_MS} ms target in $GUARD_IN_TARGET of $GUARD_FLUSHES flushes (a check fails above ${GUARD_MAX_MS} ms)"
-  # guard=false: the stopped-role monitor and Pacemaker re-block. Every
-  # host must have been started since (start ends an old guard) and then
-  # stopped with guard=false.
+  # guard=false port_lock=false: the stopped-role monitor and Pacemaker
+  # re-block. Every host must have been promoted since (which ends an old
+  # guard and opens the port lock) and then demoted with both off.
   set_guard false
   ACT=$(located "$A") || fail "where is $RSC"
   flip; flip

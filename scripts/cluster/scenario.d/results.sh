@@ -46,6 +46,9 @@ write_results() {   # CMDLINE
       echo
       "$PY" "$PROBE" flushtable --file "$WORK/flush.txt" --markdown
       echo
+      echo "* guard=true rows ran with port_lock=true (both defaults): the standby's guest bridge ports stayed"
+      echo "  disabled through the flush, so no frame passed while the guard restored the rules (a duplicate"
+      echo "  answer there fails the check); guard=false rows ran with port_lock=false."
       echo "* guard=true: the block was back within the ${GUARD_TARGET_MS} ms target in $GUARD_IN_TARGET of $GUARD_FLUSHES flushes."
       echo "* flush -> block back: from \`nft monitor\` inside the flushed host (our table deleted -> re-created);"
       echo "  with guard=true the process that re-created it is the guard, with guard=false Pacemaker's stop."
