@@ -46,8 +46,9 @@ public struct VhostNetAgent: HostAgent {
             dedicated chain jumped from FORWARD, physdev matches for IPv4 and IPv6, legacy arp_tables for ARP; \
             needs br_netfilter and bridge-nf-call-*=1). The nftables block also cuts a guest off dom0's own \
             addresses on the bridge; the iptables block, like the FORWARD rules it replaces, stops bridged \
-            traffic only, so a blocked guest can still reach dom0 itself but never the network. Neither touches \
-            a rule, chain or table it does not own, and neither relies on rule positions.
+            traffic only, so a blocked guest could still reach dom0 itself but never the network; with \
+            port_lock=true (the default) the guest's bridge port is disabled too, which cuts that as well. \
+            Neither touches a rule, chain or table it does not own, and neither relies on rule positions.
 
             Opening the guests makes them reachable at once. While blocked, the bridge learned the guest MACs on \
             the uplink (from the twin's frames) and would not deliver to a silent guest, so opening flushes \
@@ -57,8 +58,9 @@ public struct VhostNetAgent: HostAgent {
             announced out of the uplinks (RARP, as QEMU does after migration) announce times, announce_interval \
             ms apart, so switches move the MACs to this host. promote and start return as soon as the guests are \
             open; the rounds go on in a detached process and stop if the host is blocked again meanwhile. That \
-            part reads the ports and forwarding table, so its cost grows with the number of guests; announce=0 \
-            keeps every action constant.
+            part reads the ports and forwarding table, so its cost grows with the number of guests. The port lock \
+            (port_lock=true) also grows with them: one port dump per bridge and one request per guest port \
+            whose state changes. With announce=0 and port_lock=false every action is constant.
 
             Fencing is required in production: without it a crashed host's guests stay open. Boot: install the \
             boot-time block (hanet-vhostnet-block.service, or /etc/init.d/hanet-vhostnet block early in boot) so \

@@ -171,14 +171,21 @@ public final class BondSetup: HostResource {
         log("rolled back: " + (vlans.map(\.value) + enslaved.map { "slave " + $0.value } + (createdBond ? ["bond " + configuration.bond.value] : [])).joined(separator: ", "))
     }
 
-    /// Releases a slave and restores the up/down state it had before.
+    /// Releases a slave from this bond and restores the up/down state it
+    /// had before. A slave that another tool has moved to a master of its
+    /// own meanwhile is left there, as it is: it is no longer ours.
     private func release(_ slave: InterfaceName) {
         let record = (try? state.read()) ?? [:]
-        if let link = try? links.link(named: slave), link.masterIndex != nil {
-            try? links.setMaster(slave, master: nil)
-        }
-        if let before = record["slave.\(slave.value)"] {
-            try? links.setUp(slave, before == "up")
+        let bondIndex = (try? links.link(named: configuration.bond))??.index
+        if let link = try? links.link(named: slave) {
+            if let master = link.masterIndex, master == bondIndex {
+                try? links.setMaster(slave, master: nil)
+                if let before = record["slave.\(slave.value)"] { try? links.setUp(slave, before == "up") }
+            } else if link.masterIndex == nil, let before = record["slave.\(slave.value)"] {
+                try? links.setUp(slave, before == "up")
+            } else {
+                log("rollback: \(slave) is a port of another master now: left as it is")
+            }
         }
         try? state.update { $0["slave.\(slave.value)"] = nil }
     }

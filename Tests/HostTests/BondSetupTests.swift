@@ -184,6 +184,26 @@ final class BondSetupTests: FakeHostTestCase {
         XCTAssertEqual(stateDirectory.files, [], "no leftover keys")
     }
 
+    /// Another tool takes eth0 for a bond of its own while start runs, and
+    /// start then fails: the rollback releases only from bond0, so eth0
+    /// stays in the other bond, up/down untouched.
+    func testRollbackLeavesASlaveThatAnotherToolMovedMeanwhile() throws {
+        kernel.addLink("bond9", kind: .bond(Bond(mode: .activeBackup)), up: true)
+        let kernel = self.kernel!
+        kernel.failNext(FakeKernelFault(type: .newLink, object: "eth1", errno: EBUSY, message: "injected") { request in
+            guard request.summary.hasSuffix(" master bond0") else { return false }
+            kernel.setMaster("eth0", "bond9") // the other tool, just before eth1's enslave fails
+            return true
+        })
+        XCTAssertThrowsError(try bond().start())
+        let eth0 = try XCTUnwrap(kernel.link(named: "eth0"))
+        XCTAssertEqual(eth0.masterIndex, kernel.link(named: "bond9")?.index, "eth0 stays where the other tool put it")
+        XCTAssertFalse(changes().contains("link set eth0 nomaster"), "\(changes())")
+        XCTAssertFalse(changes().contains("link set eth0 up"), "its up/down state is the other tool's business now")
+        XCTAssertNil(kernel.link(named: "bond0"), "the bond this start created is gone")
+        XCTAssertTrue(logged.contains { $0.contains("eth0 is a port of another master now") }, "\(logged)")
+    }
+
     func testEveryFailedStartStepRollsBack() throws {
         try assertEveryFailedStepRollsBack(setUpHost: { host in
             host.addLink("eth0", mac: Self.eth0MAC, up: true)

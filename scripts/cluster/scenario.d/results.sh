@@ -3,13 +3,17 @@
 # Markdown with how they were produced (scripts/cluster/RESULTS.md).
 
 write_results() {   # CMDLINE
+  # (read before the file is created: a new RESULTS file is no change of the code)
+  local commit dirty=""
+  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "(no git)")
+  [ -z "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] || dirty=" + uncommitted changes"
   {
     echo "# Two-host scenario under Pacemaker: measured results"
     echo
     echo "Produced by \`$1\` (as root; see scripts/cluster/README.md, \"Scenario\")"
     echo "on $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) cores,"
     echo "pacemaker $(dpkg-query -W -f='${Version}' pacemaker 2>/dev/null), corosync $(dpkg-query -W -f='${Version}' corosync 2>/dev/null),"
-    echo "hanet $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "(no git)")$( [ -z "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ] || echo " + uncommitted changes");"
+    echo "hanet $commit$dirty;"
     echo "probe every $INTERVAL_MS ms from the client on the shared switch; $FAILED failed check(s)."
     if fencing_on; then
       echo "Fencing is on: stonith:fence_hanetlab, priority-fencing-delay $(fence_delay) (vhostnet priority=10)."
@@ -37,6 +41,11 @@ write_results() {   # CMDLINE
     else
       echo "* crash = \`cluster crash\` of the active host (every process killed, its links down), then"
       echo "  \`cluster restart-node\` (boot-time block first); detection = token 1000 ms + consensus."
+    fi
+    if [[ ",$TYPES," == *",partition,"* ]]; then
+      echo "* partition = only the corosync ring between the hosts is cut (their links to the switch stay up);"
+      echo "  fencing decides: the promoted host (priority) wins and keeps its guests, the other is fenced and"
+      echo "  comes back blocked. No switchover: \"outage\" is the longest gap in the promoted host's answers."
     fi
     if [ ${#FLUSH_RESULTS[@]} -gt 0 ]; then
       echo
