@@ -36,8 +36,8 @@ public struct GuestPortLock {
     }
 
     /// Disables every guest port that is up and not disabled yet: one
-    /// link lookup and one port dump per bridge, one request per port
-    /// that changes.
+    /// link lookup and one port dump per bridge, then the changes in
+    /// datagrams of 128 requests.
     ///
     /// A port that goes down meanwhile (ENETDOWN) is disabled by the
     /// kernel anyway; a bridge that turns on STP meanwhile (EBUSY) is
@@ -66,13 +66,14 @@ public struct GuestPortLock {
         var pass = Pass()
         var ports: [Link] = []
         pass.stpBridges = try forEachGuestPort { if needed($0) { ports.append($0) } }
-        for port in ports {
-            do {
-                try links.setBridgePortState(state, portIndex: port.index, name: port.name)
+        let outcomes = try links.setBridgePortStates(state, ports: ports.map { (index: $0.index, name: $0.name) })
+        for (port, outcome) in zip(ports, outcomes) {
+            guard let error = outcome else {
                 pass.changed.append(port.name)
-            } catch let error as NetlinkError where error.errno == ENETDOWN || error.errno == EBUSY || error.errno == ENODEV {
-                continue // went down, STP took over, or gone: nothing to hold there
+                continue
             }
+            // Went down, STP took over, or gone: nothing to hold there.
+            guard error.errno == ENETDOWN || error.errno == EBUSY || error.errno == ENODEV else { throw error }
         }
         return pass
     }

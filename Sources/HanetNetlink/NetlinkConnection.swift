@@ -179,6 +179,44 @@ public final class NetlinkConnection {
         }
     }
 
+    /// Sends many independent changes, `chunk` per datagram, each with its
+    /// own ACK, and returns each one's outcome (nil: done) instead of
+    /// stopping at the first refusal: for the same change on many objects
+    /// (a state on every guest port), where one refusal (a port that went
+    /// down) says nothing about the others. One round trip per chunk
+    /// instead of one per object; the chunk keeps the ACKs of one datagram
+    /// well inside the socket's receive buffer.
+    public func executeEach(_ items: [BatchItem], chunk: Int = 128) throws -> [NetlinkError?] {
+        var outcomes: [NetlinkError?] = Array(repeating: nil, count: items.count)
+        var start = 0
+        while start < items.count {
+            let end = min(items.count, start + max(1, chunk))
+            var datagram: [UInt8] = []
+            var pending: [UInt32: Int] = [:]
+            for index in start..<end {
+                var request = items[index].request
+                request.flags |= NetlinkConstants.request | NetlinkConstants.ack
+                let seq = nextSequence()
+                pending[seq] = index
+                datagram += request.encoded(sequence: seq, portID: transport.portID)
+            }
+            try send(datagram, operation: items[start].operation, object: items[start].object)
+            while !pending.isEmpty {
+                for message in try receiveMessages(operation: items[start].operation, object: items[start].object)
+                where accepts(message) && message.type == NetlinkConstants.error {
+                    guard let index = pending.removeValue(forKey: message.sequence) else { continue }
+                    do {
+                        try Self.checkError(message, operation: items[index].operation, object: items[index].object)
+                    } catch let error as NetlinkError {
+                        outcomes[index] = error
+                    }
+                }
+            }
+            start = end
+        }
+        return outcomes
+    }
+
     private func accepts(_ message: NetlinkMessage) -> Bool {
         message.portID == transport.portID || message.portID == 0
     }

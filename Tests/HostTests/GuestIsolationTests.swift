@@ -112,6 +112,22 @@ final class GuestIsolationTests: FakeHostTestCase {
         XCTAssertEqual(try lock.lock().changed, [], "nothing left to do: no request")
     }
 
+    func testOnePortsRefusalDoesNotStopTheOthers() throws {
+        kernel.addLink("vif2.0", up: true, master: "br0")
+        kernel.addLink("vif3.0", up: true, master: "br0")
+        kernel.failNext(.setLink, object: "vif2.0", errno: ENETDOWN) // went down meanwhile
+        let pass = try isolation().portLock().lock()
+        XCTAssertEqual(pass.changed, ["vif1.0", "vif3.0"], "the others are locked, in one datagram")
+        XCTAssertEqual(changes(), ["bridge link set dev vif1.0 state disabled",
+                                   "bridge link set dev vif2.0 state disabled -> ENETDOWN",
+                                   "bridge link set dev vif3.0 state disabled"])
+        kernel.failNext(.setLink, object: "vif1.0", errno: EPERM)
+        kernel.setCarrier("vif1.0", true)
+        XCTAssertThrowsError(try isolation().portLock().lock(), "a refusal other than down, STP or gone is an error") { error in
+            XCTAssertEqual((error as? NetlinkError)?.errno, EPERM)
+        }
+    }
+
     func testBridgesRunningSTPAreLeftToSTP() throws {
         kernel.addLink("brstp", kind: .bridge(Bridge(stp: true)), up: true)
         kernel.addLink("vif5.0", up: true, master: "brstp")
