@@ -3,6 +3,7 @@ import HanetOCF
 import HanetAgents
 import HanetHost
 import HanetNetlink
+import HanetLinks
 
 /// `hanet guard [--netns NS]`: the vhostnet guard in the foreground, with
 /// the parameters of /etc/default/hanet-vhostnet (or $HANET_CONFIG), for
@@ -19,7 +20,10 @@ enum GuardCommand {
             let configuration = try VhostNetAgent.parse(parameters)
             if let ns = option("--netns", in: args) { try NetworkNamespace.named(ns).enter() }
             let selection = try configuration.backend.select()
-            BlockGuard(policy: configuration.policy, backend: selection.backend) { line in
+            // The port lock too, as the agent's guard keeps it (port_lock=true).
+            let events = configuration.portLock ? try LinkMonitor() : nil
+            let lock = configuration.portLock ? GuestPortLock(policy: configuration.policy, links: try LinkManager()) : nil
+            BlockGuard(policy: configuration.policy, backend: selection.backend, portLock: lock, linkEvents: events) { line in
                 print("\(Output.timestamp()) \(line)")
                 fflushStdout()
             }.run()

@@ -6,21 +6,23 @@
 # (scripts/cluster/cluster, fenced: stonith:fence_hanetlab) whose provider
 # "hanet" is that root's agent, and scripts/cluster/scenario: boot-time
 # block, bridge clone + vhostnet, a client probing two guests (one silent)
-# every 10 ms, three rounds each of standby, move and crash switchovers (the
-# survivor fences the crashed host, which reboots with its guests blocked
-# first, and rejoins), and `nft flush ruleset`
-# on the standby with guard=true and guard=false in both node orders. Every
-# check must be able to fail: the crash outage is the probe's positive
-# control, the guard=false flush its negative control (duplicates seen).
+# every 10 ms, three rounds each of standby, move, partition (only the
+# corosync ring cut: the promoted host wins the fence race and keeps its
+# guests) and crash switchovers (the survivor fences the crashed host, which
+# reboots with its guests blocked first, and rejoins), and `nft flush
+# ruleset` on the standby with guard and port lock on (0 duplicates) and
+# off, in both node orders. Every check must be able to fail: the crash
+# outage is the probe's positive control, the guard=false flush its
+# negative control (duplicates seen).
 # Ends with "N passed, N failed"; exit status non-zero on any failure.
 #
 #   HANET_CLUSTER_TIER_ROUNDS   rounds per switchover type (default 3)
-#   HANET_CLUSTER_TIER_TIMEOUT  s, hard bound for the whole tier (default 330)
+#   HANET_CLUSTER_TIER_TIMEOUT  s, hard bound for the whole tier (default 420)
 set -euo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 ROUNDS=${HANET_CLUSTER_TIER_ROUNDS:-3}
-LIMIT=${HANET_CLUSTER_TIER_TIMEOUT:-330}
+LIMIT=${HANET_CLUSTER_TIER_TIMEOUT:-420}
 LOGS=${HANET_TEST_LOG:-$ROOT/.build/test-logs}/cluster-scenario
 [ -e /proc/$$/fd/0 ] || exec </dev/null
 
@@ -51,7 +53,8 @@ rm -rf "$LOGS"
 # runs that cleanup, KILL 30 s later).
 set +e
 timeout -k 30 "$LIMIT" scripts/cluster/scenario run --up \
-  --agent "$STAGE/usr/lib/hanet/hanet-agent" --rounds "$ROUNDS" --keep-logs "$LOGS" 2>&1 |
+  --agent "$STAGE/usr/lib/hanet/hanet-agent" --rounds "$ROUNDS" --types standby,move,partition,crash \
+  --keep-logs "$LOGS" 2>&1 |
   tee "$STAGE/scenario.log"
 rc=${PIPESTATUS[0]}
 set -e
