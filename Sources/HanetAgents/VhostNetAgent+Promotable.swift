@@ -1,3 +1,4 @@
+import Glibc
 import HanetOCF
 import HanetHost
 import HanetFirewall
@@ -61,11 +62,16 @@ extension VhostNetAgent {
             context.log.debug(health.reason)
             return ActionResult(.runningPromoted)
         case (.promoted, false):
+            if let entry = isolation.duplicateRecord.read(), entry.decision == .yielded {
+                return ActionResult(.failedPromoted, "promoted, but this host \(entry.description): its guests are blocked again")
+            }
             return ActionResult(.failedPromoted, "promoted, but \(health.reason): the guests are cut off")
         case (.unpromoted, false):
-            if let missing = missingGuard(isolation) {
-                return ActionResult(.degraded, "unpromoted, guests blocked, but \(missing)")
-            }
+            // Logged, not an exit code: Pacemaker 2.1.5 records OCF_DEGRADED
+            // of a clone instance as a failure, which then kept that host
+            // from being promoted in the lab; another local user squatting
+            // the guard's name must not be able to stop a failover.
+            if let missing = missingGuard(isolation) { context.log.warning("unpromoted, guests blocked, but \(missing)") }
             return .success
         case (.unpromoted, true):
             return ActionResult(.errGeneric, "unpromoted, but \(health.reason)")
@@ -77,21 +83,43 @@ extension VhostNetAgent {
     }
 
     /// Opens the guests (primitive start, promote) and returns as soon as
-    /// they are: the announcement rounds go on in a detached process.
+    /// they are: the announcement rounds go on in a detached process, and
+    /// a sentinel watches for the same guests open elsewhere
+    /// (duplicate_policy). A host that yielded to such a twin does not
+    /// open again before its hold-down has passed: it fails instead, and
+    /// the cluster sees why.
     private func open() throws {
         let isolation = try resource()
+        if configuration.duplicatePolicy == .yield, let held = isolation.duplicateRecord.holdsBack() {
+            throw AgentFailure.generic("not opening the guests: this host \(held.description); it may open again in \(held.holdUntil - Int(time(nil))) s")
+        }
+        let opened = Self.monotonicMilliseconds()
         let report = try isolation.unblock(announcing: false)
+        isolation.duplicateRecord.clear()
+        if configuration.duplicatePolicy != .off {
+            do {
+                try isolation.startSentinel(openedAt: opened)
+            } catch {
+                context.log.error("\(error.description): nothing watches for these guests open on another host")
+            }
+        }
         if let announcement = report.announcement, !isolation.announceInBackground(announcement) {
             try isolation.announce(announcement) // no fork: announce here, late rather than never
         }
+    }
+
+    static func monotonicMilliseconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int(ts.tv_sec) * 1000 + Int(ts.tv_nsec) / 1_000_000
     }
 
     /// Blocks, then leaves the guard that keeps the block in place (or,
     /// with guard=false, ends one an earlier call left behind). A guard
     /// that cannot start is logged as an error, not fatal: the block is in
     /// place, a failed stop would get this node fenced for what another
-    /// local user did, and the monitor reports the missing guard
-    /// (OCF_DEGRADED in the Unpromoted role). The role is recorded after
+    /// local user did, and every monitor of the blocked instance logs the
+    /// missing guard as a warning. The role is recorded after
     /// the block: a demote killed halfway still says promoted, and monitor
     /// reports it.
     private func close(recording newRole: VhostNetRole.Role?) throws {

@@ -85,10 +85,14 @@ public struct VhostNetAgent: HostAgent {
                           longDescription: "Rounds of RARP frames per known guest MAC sent out of the uplinks after unblock (0 disables)."),
             ParameterSpec(name: "guard", type: .boolean, defaultValue: "true",
                           shortDescription: "Restore a removed block at once (event-driven guard)",
-                          longDescription: "When true, blocking (stop, block) leaves a small guard process that listens to nf_tables change events and re-installs the block within milliseconds if anything removes it (nft flush ruleset, a reload of /etc/nftables.conf), logging who changed what. start ends the guard before it unblocks, so the guard never fights Pacemaker. With the iptables backend, which has no change events, the guard re-checks every 250 ms. Only root can end the guard: its socket checks the caller's credentials and ignores any other user. If another local user holds the guard's socket name, stop still blocks and logs why no guard runs, and the Unpromoted instance's monitor returns OCF_DEGRADED naming the holder."),
+                          longDescription: "When true, blocking (stop, block) leaves a small guard process that listens to nf_tables change events and re-installs the block within milliseconds if anything removes it (nft flush ruleset, a reload of /etc/nftables.conf), logging who changed what. start ends the guard before it unblocks, so the guard never fights Pacemaker. With the iptables backend, which has no change events, the guard re-checks every 250 ms. Only root can end the guard: its socket checks the caller's credentials and ignores any other user. If another local user holds the guard's socket name, stop still blocks and logs why no guard runs, and every monitor of the blocked instance logs a warning naming the holder (not an exit code: Pacemaker 2.1.5 takes OCF_DEGRADED of a clone instance for a failure)."),
             ParameterSpec(name: "port_lock", type: .boolean, defaultValue: "true",
                           shortDescription: "Also hold blocked guest ports disabled (a second lock)",
                           longDescription: "When true, blocking also sets every guest bridge port that is up to the bridge port state disabled, which forwards no frame whatever the firewall says: a flushed or reloaded ruleset lets nothing through while the guard restores it. The guard re-applies the state when the kernel lifts it (a port that comes up or changes, a new guest port; the firewall rules cover such a port from its first frame meanwhile). Unblock sets guest ports back to forwarding before it removes the firewall block. Bridges running STP own their port states and are left alone; set false where another tool manages bridge port states."),
+            ParameterSpec(name: "duplicate_policy", defaultValue: "yield",
+                          shortDescription: "What an open host does when its guests are open elsewhere too",
+                          longDescription: "While the guests are open, a sentinel process watches the bridges' forwarding tables: a MAC seen on a guest port that arrives on an uplink means another host has the same guests open (a partition without working fencing, a mistaken command). yield: the host that opened later (it sees the duplicate within 300 ms of its own opening: the host open longer announces its guests as soon as it sees the later one's, so the later one sees them at once; 23 ms in the lab) blocks its guests again, its Promoted monitor returns OCF_FAILED_PROMOTED naming the MACs and the uplink, and it refuses to open again for 5-10 s (random, so two hosts that opened at once do not collide again; while the split brain lasts, Pacemaker's recovery tries again after that and the later host yields again, a short duplicate window every 5-10 s, each logged); the host open longer stays open and announces its guests so the switches return to it and the later host sees the duplicate. report: log and record only. off: no sentinel. Keep the boot-time block, guard and port_lock on: a standby whose guests leak within 300 ms after a switchover would make the new host yield.",
+                          choices: DuplicateSentinel.Policy.allCases.map(\.rawValue)),
             ParameterSpec(name: "announce_interval", type: .integer, defaultValue: "100",
                           shortDescription: "Milliseconds between announcement rounds",
                           longDescription: "Delay between announcement rounds (10-5000 ms)."),
@@ -150,6 +154,11 @@ public struct VhostNetAgent: HostAgent {
         c.announce = try p.integer("announce")
         c.announceIntervalMilliseconds = try p.integer("announce_interval")
         c.portLock = try p.bool("port_lock")
+        let duplicateText = try p.string("duplicate_policy")
+        guard let duplicatePolicy = DuplicateSentinel.Policy(rawValue: duplicateText) else {
+            throw AgentFailure.parameter("duplicate_policy", "'\(duplicateText)' is not one of: yield, report, off")
+        }
+        c.duplicatePolicy = duplicatePolicy
         try c.validate()
         return c
     }

@@ -25,9 +25,11 @@ public struct GuardProcess {
     public let socketName: String
 
     /// One guard per policy (`GuestBlockPolicy.ownerTag`) and namespace.
-    public init(stateDirectory: String, policyTag: String) {
-        pidFile = stateDirectory + "/hanet-vhostnet-\(policyTag).guard"
-        socketName = "hanet-vhostnet-guard-\(policyTag)"
+    /// `role` names another process of the same kind: "sentinel", the
+    /// open host's watcher (`DuplicateSentinel`).
+    public init(stateDirectory: String, policyTag: String, role: String = "guard") {
+        pidFile = stateDirectory + "/hanet-vhostnet-\(policyTag).\(role)"
+        socketName = "hanet-vhostnet-\(role)-\(policyTag)"
     }
 
     /// Forks the guard; returns its pid once it listens. `body` runs in the

@@ -21,6 +21,9 @@ public final class GuestIsolation: HostResource {
     private var routeHandles: (links: LinkManager, fdb: BridgeFDB)?
     private let registry: GuestMACRegistry
     private let guardProcess: GuardProcess
+    private let sentinelProcess: GuardProcess
+    /// What the sentinel concluded, if it saw this host's guests elsewhere.
+    public let duplicateRecord: DuplicateRecord
     private let log: (String) -> Void
 
     /// `openRoute` gives the rtnetlink connection for link and FDB work
@@ -34,6 +37,8 @@ public final class GuestIsolation: HostResource {
         self.openRoute = openRoute
         self.registry = GuestMACRegistry(stateDirectory: stateDirectory, policyTag: configuration.policy.ownerTag)
         self.guardProcess = GuardProcess(stateDirectory: stateDirectory, policyTag: configuration.policy.ownerTag)
+        self.sentinelProcess = GuardProcess(stateDirectory: stateDirectory, policyTag: configuration.policy.ownerTag, role: "sentinel")
+        self.duplicateRecord = DuplicateRecord(stateDirectory: stateDirectory, policyTag: configuration.policy.ownerTag)
         self.log = log
     }
 
@@ -83,6 +88,8 @@ public final class GuestIsolation: HostResource {
     /// guest ports exist now: rules match port-name patterns, so a guest
     /// that attaches later is blocked from its first frame.
     public func block() throws {
+        // An open host's watcher has nothing left to watch.
+        stopSentinel()
         // Only announcements need the MACs; without them a block costs the
         // same for one guest or a thousand.
         if configuration.announce > 0 { rememberGuests() }
@@ -142,6 +149,35 @@ public final class GuestIsolation: HostResource {
         log("guard running (pid \(pid))")
         return pid
     }
+
+    /// Leaves a sentinel behind on a host whose guests are open (see
+    /// `DuplicateSentinel`); returns its pid. Forks like `startGuard()`.
+    /// `openedAt` is the CLOCK_MONOTONIC ms at which the guests opened.
+    @discardableResult
+    public func startSentinel(openedAt: Int) throws(HostError) -> Int32 {
+        let configuration = self.configuration
+        let known = Set(registry.load().keys)
+        let record = duplicateRecord
+        let log = self.log
+        let pid = try sentinelProcess.start { stopSocket in
+            // Fresh sockets, subscribed before the sentinel reads the ports.
+            guard let events = try? FDBMonitor(), let connection = try? NetlinkConnection(bus: NetlinkConstants.route),
+                  let selection = try? configuration.backend.select() else { _exit(1) }
+            DuplicateSentinel(configuration: configuration, backend: selection.backend, links: LinkManager(connection: connection),
+                              fdb: BridgeFDB(connection: connection), events: events, record: record, openedAt: openedAt,
+                              log: log).run(stopSocket: stopSocket, knownGuestMACs: known)
+        }
+        log("sentinel running (pid \(pid))")
+        return pid
+    }
+
+    /// Ends the sentinel, if any (`block` does it first).
+    public func stopSentinel() {
+        if case .guardProcess = sentinelProcess.stop() { log("sentinel ended") }
+    }
+
+    /// Whether a sentinel for this policy runs in this network namespace.
+    public var sentinelRunning: Bool { sentinelProcess.running() }
 
     /// Whether a guard for this policy runs in this network namespace.
     public var guardRunning: Bool { guardProcess.running() }

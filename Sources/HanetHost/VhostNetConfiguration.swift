@@ -18,6 +18,9 @@ public struct VhostNetConfiguration: Equatable, Sendable {
     /// Block also holds the guest bridge ports disabled (`GuestPortLock`),
     /// a second lock that a firewall flush cannot lift; the guard keeps it.
     public var portLock: Bool = true
+    /// What an open host does when its guests' twins show up on the
+    /// network (`DuplicateSentinel`, started by `startSentinel`).
+    public var duplicatePolicy: DuplicateSentinel.Policy = .yield
 
     /// The agent's defaults: backend auto, 3 announcement rounds 100 ms apart.
     public init(policy: GuestBlockPolicy) { self.policy = policy }

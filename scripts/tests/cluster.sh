@@ -6,9 +6,11 @@
 # (scripts/cluster/cluster, fenced: stonith:fence_hanetlab) whose provider
 # "hanet" is that root's agent, and scripts/cluster/scenario: boot-time
 # block, bridge clone + vhostnet, a client probing two guests (one silent)
-# every 10 ms, three rounds each of standby, move, partition (only the
-# corosync ring cut: the promoted host wins the fence race and keeps its
-# guests) and crash switchovers (the survivor fences the crashed host, which
+# every 10 ms, three rounds each of standby, move, splitbrain (fencing off on
+# purpose, ring cut: the host that opened later must yield within 200 ms,
+# and its monitor say so), partition (only the corosync ring cut: the
+# promoted host wins the fence race and keeps its guests) and crash
+# switchovers (the survivor fences the crashed host, which
 # reboots with its guests blocked first, and rejoins), and `nft flush
 # ruleset` on the standby with guard and port lock on (0 duplicates) and
 # off, in both node orders. Every check must be able to fail: the crash
@@ -53,7 +55,7 @@ rm -rf "$LOGS"
 # runs that cleanup, KILL 30 s later).
 set +e
 timeout -k 30 "$LIMIT" scripts/cluster/scenario run --up \
-  --agent "$STAGE/usr/lib/hanet/hanet-agent" --rounds "$ROUNDS" --types standby,move,partition,crash \
+  --agent "$STAGE/usr/lib/hanet/hanet-agent" --rounds "$ROUNDS" --types standby,move,splitbrain,partition,crash \
   --keep-logs "$LOGS" 2>&1 |
   tee "$STAGE/scenario.log"
 rc=${PIPESTATUS[0]}

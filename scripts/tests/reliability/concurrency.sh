@@ -225,8 +225,10 @@ blocked_arp=$(arptables-legacy -L -n | grep -c '^-j HANET-')
 ip link show xenbr5 >/dev/null 2>&1 && final_bad+=" xenbr5 still exists"
 [ "$(ip -o link show up1 | grep -o 'master [^ ]*')" = "master xenbr1" ] || final_bad+=" up1 not on xenbr1"
 check_processes; stray=$STRAY guards=$GUARDS
-if [ -n "$stray" ] || [ "$guards" != 2 ]; then final_bad+=" processes: ${stray:-$guards guards, want 2 (n1, i1)}"; fi
-verdict "${#final_bad} == 0" "final states: 4 resources blocked (2 nft tables, 2 iptables/ip6tables/arptables jumps, 2 guards), 4 unblocked, xenbr5 stopped, xenbr1 started" \
+if [ -n "$stray" ] || [ "$guards" != 2 ] || [ "$SENTINELS" != 4 ]; then
+  final_bad+=" processes: ${stray:-$guards guards, want 2 (n1, i1); $SENTINELS sentinels, want 4 (the unblocked)}"
+fi
+verdict "${#final_bad} == 0" "final states: 4 resources blocked (2 nft tables, 2 iptables/ip6tables/arptables jumps, 2 guards), 4 unblocked (4 sentinels), xenbr5 stopped, xenbr1 started" \
   "final states:$final_bad"
 echo "FIGURE concurrency agents=10 rounds=$ROUNDS calls=$calls bad_calls=$badcalls writer_adds=$total_adds writer_deletes=$total_dels outside_rules_kept=$kept max_overlap=$overlap wall_s=$wall"
 end_agents

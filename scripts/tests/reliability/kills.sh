@@ -160,8 +160,10 @@ kill_trials() { # resource action
 
   local landed=0 trials=0 missed=0 conv_bad=0 mon_bad=0 foreign_bad=0 proc_bad=0 found_bad=0 setup_bad=0
   local before=0 partial=0 after=0 preexec=0 shown=0 max=$((5 * KILLS + 20))
-  local reference delay lo pid st fp class rc mrc now stray found argv0 want_guards=0
+  local reference delay lo pid st fp class rc mrc now stray found argv0 want_guards=0 want_sentinels=0
   [ "$action" = stop ] || [ "$action" = demote ] && want_guards=1
+  # (an open host's sentinel: primitive start and promote open the guests)
+  [ "$action" = start ] || [ "$action" = promote ] && want_sentinels=1
   reference=$(stable_foreign_state)
   while ((landed < KILLS && trials < max)); do
     # A window measured in a burst of load lets most kills come too late:
@@ -212,6 +214,8 @@ kill_trials() { # resource action
     if [ -n "${TAG[$r]:-}" ]; then
       count_guards "${TAG[$r]}"
       [ "$GUARDS" = "$want_guards" ] || guards=wrong
+      count_guards "${TAG[$r]}" sentinel
+      [ "$GUARDS" = "$want_sentinels" ] || guards="wrong (sentinels $GUARDS, want $want_sentinels)"
     fi
     echo "$r $action trial=$trials delay_us=$delay status=$st class=$class rc=$rc monitor=$mrc foreign=$([ "$now" = "$reference" ] && echo same || echo CHANGED) procs=${stray:+STRAY}${stray:-ok} guards=$guards found=$found" >>"$TRIALS_LOG"
     local problem=""
@@ -241,7 +245,7 @@ kill_trials() { # resource action
   fi
   ((setup_bad == 0)) || bad "$label: $setup_bad trial(s) could not put the resource back into '$pre'"
   local guard_note=""
-  [ -n "${TAG[$r]:-}" ] && guard_note=", exactly $([ "$action" = stop ] || [ "$action" = demote ] && echo one || echo no) guard"
+  [ -n "${TAG[$r]:-}" ] && guard_note=", exactly $([ "$action" = stop ] || [ "$action" = demote ] && echo "one guard and no sentinel" || echo "one sentinel and no guard")"
   verdict "conv_bad == 0" "$label: the next $action converged (rc 0) after every trial ($trials)" \
     "$label: $conv_bad trial(s) where the next $action (or an unkilled one) failed"
   verdict "mon_bad == 0" "$label: monitor answered $want after every trial" "$label: monitor disagreed in $mon_bad trial(s)"

@@ -56,22 +56,24 @@ agent_pids() { # pids of the staged agent binary in this network namespace (no f
     [ "$p/exe" -ef "$AGENT_BIN" ] && [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$NETNS" ] && echo "${p#/proc/}"
   done
 }
-count_guards() { # [tag] -> GUARDS: listening guard sockets here (all, or one policy's); no fork
-  local flags name
+count_guards() { # [tag] [guard|sentinel] -> GUARDS: listening guard (or sentinel) sockets here (all, or one policy's); no fork
+  local flags name kind=${2:-guard}
   GUARDS=0
   while read -r _ _ _ flags _ _ _ name; do
     [ "$flags" = 00010000 ] || continue
-    case $name in "@hanet-vhostnet-guard-${1:-}"*) GUARDS=$((GUARDS + 1)) ;; esac
+    case $name in "@hanet-vhostnet-$kind-${1:-}"*) GUARDS=$((GUARDS + 1)) ;; esac
   done </proc/net/unix
 }
-# STRAY="" when every agent process is a listening guard, else what is off (no fork).
+# STRAY="" when every agent process is a listening guard (blocked host) or
+# sentinel (open host), else what is off (no fork). Sets GUARDS and SENTINELS.
 check_processes() {
   local p pids=()
   for p in /proc/[0-9]*; do [ "$p/exe" -ef "$AGENT_BIN" ] && pids+=("${p#/proc/}"); done
+  count_guards "" sentinel; SENTINELS=$GUARDS
   count_guards ""
   STRAY=""
-  ((${#pids[@]} == GUARDS)) && return 0
-  STRAY="${#pids[@]} agent process(es) but $GUARDS listening guard(s):"
+  ((${#pids[@]} == GUARDS + SENTINELS)) && return 0
+  STRAY="${#pids[@]} agent process(es) but $GUARDS listening guard(s) and $SENTINELS sentinel(s):"
   for p in "${pids[@]}"; do STRAY+=$'\n'"  $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) $(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)"; done
 }
 end_agents() { # at the end of a phase: no guard may outlive the sandbox
