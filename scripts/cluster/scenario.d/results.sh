@@ -47,6 +47,30 @@ write_results() {   # CMDLINE
       echo "  fencing decides: the promoted host (priority) wins and keeps its guests, the other is fenced and"
       echo "  comes back blocked. No switchover: \"outage\" is the longest gap in the promoted host's answers."
     fi
+    if [ ${#SPLITBRAIN_RESULTS[@]} -gt 0 ]; then
+      echo
+      echo "## Split brain: fencing off on purpose, ring cut"
+      echo
+      printf '%s\n' "${SPLITBRAIN_RESULTS[@]}" | awk -F'|' '
+        function mmm(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+          return sprintf("%s / %s / %s", a[1], a[int((n + 1) / 2)], a[n]) }
+        { n++; o[n] = $1 + 0; d[n] = $2 + 0; s[n] = $3 + 0; r += $4 }
+        END {
+          print "| rounds | later host answered, ms (min / median / max) | duplicate answers per round | first to last duplicate, ms | its monitor reported the yield |"
+          print "|---|---|---|---|---|"
+          printf "| %d | %s | %s | %s | %d/%d |\n", n, mmm(o, n), mmm(d, n), mmm(s, n), r, n
+        }'
+      echo
+      echo "* Each round: \`stonith-enabled=false\`, then only the corosync ring cut. Nobody is fenced, so the"
+      echo "  unpromoted host's half promotes it: both hosts open the same guests. The promoted host's sentinel"
+      echo "  sees the later host's announcements arrive on its uplink, stays open and announces back; the later"
+      echo "  host's sentinel sees that and yields (blocks its guests again). A round passes only if the later"
+      echo "  host's Promoted monitor reported it (\"this host yielded ...\" in Pacemaker's log), it answered for"
+      echo "  at most 200 ms, and the duplicates (probes answered by both hosts) spanned at most 200 ms. Then the"
+      echo "  ring is reconnected, failures cleaned up and fencing switched on again."
+      echo "* later host answered: its first to its last answer for any guest (0: it yielded before it answered"
+      echo "  a probe; the probe runs every ${INTERVAL_MS} ms)."
+    fi
     if [ ${#FLUSH_RESULTS[@]} -gt 0 ]; then
       echo
       echo "## \`nft flush ruleset\` on the standby host"
