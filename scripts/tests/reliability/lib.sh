@@ -91,7 +91,9 @@ set_ours() { OURS_ALT=$(alternatives "$@"); }
 
 # One awk over every witness (text forms, so no jq start-up per trial):
 #   link  `ip -d -o link show` minus ours; dropped: timers, carrier and operstate
-#         (they follow a peer, a second later), ports' copy of the bridge id
+#         (they follow a peer, a second later), ports' copy of the bridge id,
+#         and a bridge port's state: vhostnet's port lock holds blocked guest
+#         ports disabled, part of the block like its rules
 #   fdb   `bridge fdb show`: static entries and ports' permanent addresses, not on our links
 #   nft   `nft list ruleset` minus tables hanet_*, counters dropped
 #   ip4/ip6  `ip(6)tables-legacy-save` minus HANET- lines, counters and dates dropped
@@ -101,7 +103,8 @@ FOREIGN_AWK='
   BEGIN { for (i = 1; i < ARGC; i++) src[ARGV[i]] = i; ours = "^(" ours ")$" }
   { k = src[FILENAME] }
   k == 1 { n = $2; sub(/:$/, "", n); sub(/@.*/, "", n); if (n ~ ours) next
-           gsub(/ [a-z_]+_timer +[0-9.]+/, ""); gsub(/(LOWER_UP|NO-CARRIER|M-DOWN),?/, ""); sub(/ state [A-Z]+ /, " ")
+           gsub(/ [a-z_]+_timer +[0-9.]+/, ""); gsub(/(LOWER_UP|NO-CARRIER|M-DOWN),?/, ""); sub(/,>/, ">"); sub(/ state [A-Z]+ /, " ")
+           sub(/bridge_slave state [a-z]+ /, "bridge_slave ")
            # the bridge id as a port sees it: the bridge is ours (an adopted one takes its id from its ports)
            gsub(/ designated_(root|bridge) [^ ]+/, ""); print "link " $0; next }
   k == 2 { if (!/( static| master [^ ]+ permanent) *$/) next
