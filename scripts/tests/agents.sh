@@ -89,16 +89,17 @@ check "promotable: promote returns before the announcement rounds end (announce=
   ip link add vif9.0 type veth peer name g9; ip link set vif9.0 master xenbr1 up; ip link set g9 up
   ${PROMO[*]} OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false $RA/vhostnet demote
   echo 'aa:bb:cc:00:00:09=vif9.0' > /tmp/hanet-vp/hanet-vhostnet-\$(ls /tmp/hanet-vp | sed -n 's/^hanet-vhostnet-\\([0-9a-f]*\\)-role.state/\\1/p')-macs.state
-  start=\${EPOCHREALTIME/./}; ${PROMO[*]} OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false OCF_RESKEY_announce=3 OCF_RESKEY_announce_interval=1000 $RA/vhostnet promote; rc=\$?
+  start=\${EPOCHREALTIME/./}; ${PROMO[*]} OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false OCF_RESKEY_duplicate_policy=off OCF_RESKEY_announce=3 OCF_RESKEY_announce_interval=1000 $RA/vhostnet promote; rc=\$?
   took=\$(( (\${EPOCHREALTIME/./} - start) / 1000 )); echo promote rc=\$rc in \$took ms
   sleep 0.3; pgrep -f 'vhostnet promote' >/dev/null; bg=\$?; echo announcer still running: \$((1 - bg))
   ip link del upv0; ip link del vif9.0; [ \$rc = 0 ] && [ \$bg = 0 ]"
 
-# strace -f would wait for the guard forever, so count execs with guard=false,
+# strace -f would wait for the guard (or the sentinel) forever, so count execs
+# with guard=false and duplicate_policy=off,
 # then check that the guard is a fork of the agent binary (no exec).
 for action in stop monitor start; do
   check "vhostnet $action runs exactly one execve (no child process)" bash -c "
-    OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o /tmp/stv.txt $RA/vhostnet $action;
+    OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false OCF_RESKEY_duplicate_policy=off HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o /tmp/stv.txt $RA/vhostnet $action;
     n=\$(grep -c 'execve(' /tmp/stv.txt); c=\$(grep -cE 'clone|fork' /tmp/stv.txt); echo execve=\$n clone=\$c; [ \$n = 1 ] && [ \$c = 0 ]"
 done
 # libiptc is dlopen'ed by the iptables backend only: the nftables path never
