@@ -11,7 +11,7 @@ import Glibc
 /// any agent call for the same policy in the same namespace finds the guard
 /// whatever its HA_RSCTMP, a second guard cannot start (the name is taken),
 /// and ending it is race-free: `stop` connects, asks, and returns only when
-/// the connection reports end-of-file. A pid file under HA_RSCTMP is kept
+/// the connection reports end-of-file and the process is gone. A pid file under HA_RSCTMP is kept
 /// for administrators.
 ///
 /// Any local user can connect to, or bind, an abstract name. So both ends
@@ -129,8 +129,29 @@ public struct GuardProcess {
         for _ in 0..<4 {
             if poll(&pfd, 1, 500) > 0, read(fd, &byte, 1) <= 0 { break }
         }
+        // The kernel closes an exiting process's descriptors a moment
+        // before the process is gone: wait (bounded) for that too, so
+        // "stopped" means no such process, not only no open socket.
+        if case .guardProcess(let pid) = holder { Self.waitGone(pid, milliseconds: 500) }
         unlink(pidFile)
         return holder
+    }
+
+    /// Until /proc no longer shows `pid` running (gone, or a zombie).
+    private static func waitGone(_ pid: Int32, milliseconds: Int) {
+        for _ in 0..<milliseconds {
+            let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+            if fd < 0 { return }
+            var buffer = [UInt8](repeating: 0, count: 512)
+            let count = read(fd, &buffer, buffer.count)
+            close(fd)
+            // "pid (comm) S ...": the state follows the last ')'.
+            guard count > 0, let paren = buffer[..<count].lastIndex(of: UInt8(ascii: ")")),
+                  paren + 2 < count else { return }
+            let state = buffer[paren + 2]
+            if state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") { return }
+            usleep(1000)
+        }
     }
 
     // MARK: the guard's side
