@@ -214,7 +214,10 @@ final class IPTablesBackendNetnsTests: XCTestCase {
                 .first { $0.contains("-j ACCEPT") }.map(String.init) ?? ""
         }
         let before = try outputCounters()
-        XCTAssertTrue(before.contains("pcnt=1 -- bcnt=28"), "the kernel's ARP request was counted: \(before)")
+        // One request of 28 bytes, or more if the kernel retried before the
+        // link went down (seen on a loaded machine): counted, whatever the number.
+        XCTAssertNotNil(before.range(of: #"pcnt=[1-9][0-9]* -- bcnt=[1-9][0-9]*"#, options: .regularExpression),
+                        "the kernel's ARP request was counted: \(before)")
         try backend.block(policy)
         XCTAssertEqual(try outputCounters(), before)
         try backend.unblock(policy)
