@@ -62,7 +62,7 @@ extension VhostNetAgent {
             context.log.debug(health.reason)
             return ActionResult(.runningPromoted)
         case (.promoted, false):
-            if let entry = isolation.duplicateRecord.read(), entry.decision == .yielded {
+            if let entry = isolation.duplicateRecord.read(), entry.decision != .kept {
                 return ActionResult(.failedPromoted, "promoted, but this host \(entry.description): its guests are blocked again")
             }
             return ActionResult(.failedPromoted, "promoted, but \(health.reason): the guests are cut off")
@@ -85,7 +85,8 @@ extension VhostNetAgent {
     /// Opens the guests (primitive start, promote) and returns as soon as
     /// they are: the announcement rounds go on in a detached process, and
     /// a sentinel watches for the same guests open elsewhere
-    /// (duplicate_policy). A host that yielded to such a twin does not
+    /// (duplicate_policy) and follows quorum (quorum_block). A host that
+    /// yielded to such a twin does not
     /// open again before its hold-down has passed: it fails instead, and
     /// the cluster sees why.
     private func open() throws {
@@ -96,7 +97,7 @@ extension VhostNetAgent {
         let opened = Self.monotonicMilliseconds()
         let report = try isolation.unblock(announcing: false)
         isolation.duplicateRecord.clear()
-        if configuration.duplicatePolicy != .off {
+        if configuration.watchesOpenHost {
             do {
                 try isolation.startSentinel(openedAt: opened)
             } catch {

@@ -93,6 +93,9 @@ public struct VhostNetAgent: HostAgent {
                           shortDescription: "What an open host does when its guests are open elsewhere too",
                           longDescription: "While the guests are open, a sentinel process watches the bridges' forwarding tables: a MAC seen on a guest port that arrives on an uplink means another host has the same guests open (a partition without working fencing, a mistaken command). yield: the host that opened later (it sees the duplicate within 300 ms of its own opening: the host open longer announces its guests as soon as it sees the later one's, so the later one sees them at once; 23 ms in the lab) blocks its guests again, its Promoted monitor returns OCF_FAILED_PROMOTED naming the MACs and the uplink, and it refuses to open again for 5-10 s (random, so two hosts that opened at once do not collide again; while the split brain lasts, Pacemaker's recovery tries again after that and the later host yields again, a short duplicate window every 5-10 s, each logged); the host open longer stays open and announces its guests so the switches return to it and the later host sees the duplicate. report: log and record only. off: no sentinel. Keep the boot-time block, guard and port_lock on: a standby whose guests leak within 300 ms after a switchover would make the new host yield.",
                           choices: DuplicateSentinel.Policy.allCases.map(\.rawValue)),
+            ParameterSpec(name: "quorum_block", type: .boolean, defaultValue: "true",
+                          shortDescription: "Block the guests at once when this node loses quorum",
+                          longDescription: "While the guests are open, the sentinel process follows corosync's quorum service (libquorum, loaded by the sentinel only): when this node is no longer in the quorate partition (a partition in a cluster of three or more nodes, or of two with a quorum device), or its connection to corosync ends, it blocks the guests (both locks) within milliseconds of corosync's verdict, without waiting for Pacemaker (whose no-quorum-policy=stop acts seconds later, or not at all when its own stack is wedged), and the Promoted monitor returns OCF_FAILED_PROMOTED saying so. An open host that has no quorum when the sentinel starts blocks too. Two-node clusters with two_node keep quorum on the survivor, so nothing changes there. Where corosync does not run (an init script, a host without a cluster) nothing is followed. Set false on clusters that run resources without quorum on purpose (no-quorum-policy=ignore or freeze)."),
             ParameterSpec(name: "announce_interval", type: .integer, defaultValue: "100",
                           shortDescription: "Milliseconds between announcement rounds",
                           longDescription: "Delay between announcement rounds (10-5000 ms)."),
@@ -159,6 +162,7 @@ public struct VhostNetAgent: HostAgent {
             throw AgentFailure.parameter("duplicate_policy", "'\(duplicateText)' is not one of: yield, report, off")
         }
         c.duplicatePolicy = duplicatePolicy
+        c.quorumBlock = try p.bool("quorum_block")
         try c.validate()
         return c
     }

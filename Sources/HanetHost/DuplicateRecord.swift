@@ -2,7 +2,8 @@ import Glibc
 import HanetLinks
 
 /// What the sentinel of an open host concluded when it saw its guests'
-/// twins online, kept under HA_RSCTMP for the agent's monitor and promote.
+/// twins online or lost quorum, kept under HA_RSCTMP for the agent's
+/// monitor and promote.
 ///
 /// The sentinel is a process of its own; the agent learns of a finding
 /// only through this record. A reboot clears it with HA_RSCTMP.
@@ -13,6 +14,9 @@ public struct DuplicateRecord: Sendable {
         case yielded
         /// It had been open longer: it stayed open and announced its guests.
         case kept
+        /// This node lost quorum (or its connection to corosync): it
+        /// blocked its guests without waiting for Pacemaker.
+        case quorumLost = "quorum-lost"
     }
 
     public struct Entry: Equatable, Sendable {
@@ -31,6 +35,8 @@ public struct DuplicateRecord: Sendable {
                 return "yielded \(when): guest MAC(s) \(macs.map(\.description).joined(separator: " ")) arrived on uplink \(uplink), another host has these guests open"
             case .kept:
                 return "kept the guests open \(when): guest MAC(s) \(macs.map(\.description).joined(separator: " ")) arrived on uplink \(uplink), another host opened them too"
+            case .quorumLost:
+                return "lost quorum \(when) and blocked its guests (quorum_block)"
             }
         }
 

@@ -21,6 +21,12 @@ import HanetFirewall
 /// sees the duplicate too and yields. If both opened within the window of
 /// each other, both yield; the jittered hold-downs make one of them open
 /// first next time, and the other yields to it.
+///
+/// The same process follows this node's quorum (`QuorumWatch`, with
+/// quorum_block): an open host outside the quorate partition blocks its
+/// guests within milliseconds of corosync's verdict, without waiting for
+/// Pacemaker, whose answer (no-quorum-policy=stop) comes seconds later, or
+/// never when its own stack is wedged.
 public struct DuplicateSentinel {
     /// What a host does when it sees its guests' twins.
     public enum Policy: String, CaseIterable, Sendable {
@@ -39,7 +45,11 @@ public struct DuplicateSentinel {
     /// To forget a guest MAC the bridge learned on the uplink.
     public let fdb: BridgeFDB
     /// Subscribed before the first read of the ports: no event is missed.
-    public let events: FDBMonitor
+    /// Nil with duplicate_policy=off (the sentinel then only follows quorum).
+    public let events: FDBMonitor?
+    /// Nil with quorum_block=false, or where corosync's quorum service is
+    /// not reachable (no cluster stack: an init script, a tool).
+    public let quorum: QuorumSource?
     public let record: DuplicateRecord
     /// CLOCK_MONOTONIC ms at which this host's guests were opened.
     public let openedAt: Int
@@ -60,28 +70,37 @@ public struct DuplicateSentinel {
     public let log: (String) -> Void
 
     public init(configuration: VhostNetConfiguration, backend: GuestBlockBackend, links: LinkManager, fdb: BridgeFDB,
-                events: FDBMonitor, record: DuplicateRecord, openedAt: Int, log: @escaping (String) -> Void) {
+                events: FDBMonitor?, quorum: QuorumSource?, record: DuplicateRecord, openedAt: Int,
+                log: @escaping (String) -> Void) {
         self.configuration = configuration
         self.backend = backend
         self.links = links
         self.fdb = fdb
         self.events = events
+        self.quorum = quorum
         self.record = record
         self.openedAt = openedAt
         self.log = log
     }
 
     /// Runs until an end request on `stopSocket` (see `GuardProcess`), or
-    /// until it has yielded.
+    /// until it has blocked the guests again (yield, quorum loss).
     public func run(stopSocket: Int32, knownGuestMACs: Set<MACAddress>) -> Never {
         var detector = DuplicateDetector(policy: configuration.policy, knownGuestMACs: knownGuestMACs)
         var ports = portNames()
         var announced: [MACAddress: [Int]] = [:]
-        log("sentinel: watching for this host's guests on other hosts (duplicate_policy=\(configuration.duplicatePolicy.rawValue), \(detector.guestMACs.count) known guest MAC(s))")
-        var fds = [pollfd(fd: stopSocket, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: events.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+        if events != nil {
+            log("sentinel: watching for this host's guests on other hosts (duplicate_policy=\(configuration.duplicatePolicy.rawValue), \(detector.guestMACs.count) known guest MAC(s))")
+        }
+        var fds = [pollfd(fd: stopSocket, events: Int16(POLLIN), revents: 0)]
+        if let events { fds.append(pollfd(fd: events.fileDescriptor, events: Int16(POLLIN), revents: 0)) }
+        if let quorum {
+            log("sentinel: following this node's quorum (quorum_block=true; quorate now: \(quorum.quorate))")
+            judgeQuorum(quorum, connected: true)
+            fds.append(pollfd(fd: quorum.fileDescriptor, events: Int16(POLLIN), revents: 0))
+        }
         while true {
-            if poll(&fds, 2, -1) < 0 && errno != EINTR { usleep(100_000) }
+            if poll(&fds, nfds_t(fds.count), -1) < 0 && errno != EINTR { usleep(100_000) }
             if fds[0].revents != 0 {
                 switch GuardProcess.acceptRequest(stopSocket) {
                 case .end: _exit(0)
@@ -89,7 +108,12 @@ public struct DuplicateSentinel {
                 case .none: break
                 }
             }
-            guard fds[1].revents != 0 else { continue }
+            if let quorum, let slot = fds.last, slot.fd == quorum.fileDescriptor, slot.revents != 0 {
+                let hungUp = slot.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+                let connected = quorum.dispatch() && !hungUp
+                judgeQuorum(quorum, connected: connected)
+            }
+            guard let events, fds[1].revents != 0 else { continue }
             let batch: (entries: [FDBEntry], overrun: Bool)
             do { batch = try events.drain() } catch {
                 log("sentinel: reading forwarding-table events failed (\(error))")
@@ -107,19 +131,47 @@ public struct DuplicateSentinel {
         }
     }
 
+    /// Blocks and exits when this node is outside the quorate partition.
+    /// A block that fails is retried every 100 ms: there is nothing else
+    /// this process could do that keeps the promise.
+    private func judgeQuorum(_ quorum: QuorumSource, connected: Bool) {
+        guard case .block(let reason) = QuorumWatch().judge(quorate: quorum.quorate, connected: connected) else { return }
+        let now = BlockGuard.milliseconds()
+        let seen = Int(time(nil))
+        var failures = 0
+        while true {
+            do {
+                try blockAgain()
+                break
+            } catch {
+                if failures == 0 { log("sentinel: \(reason), but the guests could not be blocked: \(error); retrying every 100 ms") }
+                failures += 1
+                usleep(100_000)
+            }
+        }
+        try? record.write(DuplicateRecord.Entry(decision: .quorumLost, macs: [], uplink: "", seen: seen, holdUntil: 0))
+        log("sentinel: \(reason): guests blocked in \(BlockGuard.milliseconds() - now) ms, without waiting for Pacemaker")
+        _exit(0)
+    }
+
+    /// Both locks, as `GuestIsolation.block()` sets them.
+    private func blockAgain() throws {
+        try backend.block(configuration.policy)
+        if configuration.portLock {
+            _ = try? GuestPortLock(policy: configuration.policy, links: links).lock()
+        }
+    }
+
     private func respond(to finding: DuplicateDetector.Finding, entry: FDBEntry, announced: inout [MACAddress: [Int]]) {
         let now = BlockGuard.milliseconds()
         let sinceOpen = now - openedAt
         let seen = Int(time(nil))
         if configuration.duplicatePolicy == .yield && sinceOpen <= yieldWindowMilliseconds {
             do {
-                try backend.block(configuration.policy)
+                try blockAgain()
             } catch {
                 log("sentinel: \(finding); this host opened \(sinceOpen) ms ago, after the other, but could not block its guests: \(error)")
                 return
-            }
-            if configuration.portLock {
-                _ = try? GuestPortLock(policy: configuration.policy, links: links).lock()
             }
             let hold = holdDownSeconds + Int.random(in: 0...holdDownSeconds)
             try? record.write(DuplicateRecord.Entry(decision: .yielded, macs: finding.macs, uplink: finding.uplink.value,

@@ -159,13 +159,25 @@ public final class GuestIsolation: HostResource {
         let known = Set(registry.load().keys)
         let record = duplicateRecord
         let log = self.log
+        let pidFile = sentinelProcess.pidFile
         let pid = try sentinelProcess.start { stopSocket in
             // Fresh sockets, subscribed before the sentinel reads the ports.
-            guard let events = try? FDBMonitor(), let connection = try? NetlinkConnection(bus: NetlinkConstants.route),
-                  let selection = try? configuration.backend.select() else { _exit(1) }
+            // libquorum is loaded here, in the detached child only.
+            let watchesDuplicates = configuration.duplicatePolicy != .off
+            let events = watchesDuplicates ? try? FDBMonitor() : nil
+            guard let connection = try? NetlinkConnection(bus: NetlinkConstants.route),
+                  let selection = try? configuration.backend.select(), events != nil || !watchesDuplicates else { _exit(1) }
+            var quorum: QuorumSource?
+            if configuration.quorumBlock {
+                do { quorum = try CorosyncQuorum() } catch {
+                    log("sentinel: not following quorum: \(error)")
+                }
+            }
+            // duplicate_policy=off and no corosync here: nothing to watch.
+            guard events != nil || quorum != nil else { unlink(pidFile); _exit(0) }
             DuplicateSentinel(configuration: configuration, backend: selection.backend, links: LinkManager(connection: connection),
-                              fdb: BridgeFDB(connection: connection), events: events, record: record, openedAt: openedAt,
-                              log: log).run(stopSocket: stopSocket, knownGuestMACs: known)
+                              fdb: BridgeFDB(connection: connection), events: events, quorum: quorum, record: record,
+                              openedAt: openedAt, log: log).run(stopSocket: stopSocket, knownGuestMACs: known)
         }
         log("sentinel running (pid \(pid))")
         return pid

@@ -21,6 +21,12 @@ public struct VhostNetConfiguration: Equatable, Sendable {
     /// What an open host does when its guests' twins show up on the
     /// network (`DuplicateSentinel`, started by `startSentinel`).
     public var duplicatePolicy: DuplicateSentinel.Policy = .yield
+    /// An open host that loses quorum blocks its guests at once (the
+    /// sentinel follows corosync's quorum service; see `QuorumWatch`).
+    public var quorumBlock: Bool = true
+
+    /// Whether an open host runs a sentinel at all.
+    public var watchesOpenHost: Bool { duplicatePolicy != .off || quorumBlock }
 
     /// The agent's defaults: backend auto, 3 announcement rounds 100 ms apart.
     public init(policy: GuestBlockPolicy) { self.policy = policy }

@@ -105,10 +105,11 @@ final class DuplicateActiveNetnsTests: XCTestCase {
         for agent in [a, b] { _ = agent.run("stop", params, environment: promotable) }
     }
 
-    func testDuplicatePolicyOffStartsNoSentinel() throws {
+    func testNoSentinelWithDuplicatePolicyOffAndQuorumBlockFalse() throws {
         let a = try AgentProcess(agent: "vhostnet", namespace: hostA)
         var off = params
         off["duplicate_policy"] = "off"
+        off["quorum_block"] = "false"
         XCTAssertEqual(a.run("start", off).status, 0)
         XCTAssertFalse(a.stateFiles().contains { $0.hasSuffix(".sentinel") }, "\(a.stateFiles())")
         XCTAssertEqual(a.run("stop", off).status, 0)

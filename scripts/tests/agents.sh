@@ -89,17 +89,17 @@ check "promotable: promote returns before the announcement rounds end (announce=
   ip link add vif9.0 type veth peer name g9; ip link set vif9.0 master xenbr1 up; ip link set g9 up
   ${PROMO[*]} OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false $RA/vhostnet demote
   echo 'aa:bb:cc:00:00:09=vif9.0' > /tmp/hanet-vp/hanet-vhostnet-\$(ls /tmp/hanet-vp | sed -n 's/^hanet-vhostnet-\\([0-9a-f]*\\)-role.state/\\1/p')-macs.state
-  start=\${EPOCHREALTIME/./}; ${PROMO[*]} OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false OCF_RESKEY_duplicate_policy=off OCF_RESKEY_announce=3 OCF_RESKEY_announce_interval=1000 $RA/vhostnet promote; rc=\$?
+  start=\${EPOCHREALTIME/./}; ${PROMO[*]} OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false OCF_RESKEY_duplicate_policy=off OCF_RESKEY_quorum_block=false OCF_RESKEY_announce=3 OCF_RESKEY_announce_interval=1000 $RA/vhostnet promote; rc=\$?
   took=\$(( (\${EPOCHREALTIME/./} - start) / 1000 )); echo promote rc=\$rc in \$took ms
   sleep 0.3; pgrep -f 'vhostnet promote' >/dev/null; bg=\$?; echo announcer still running: \$((1 - bg))
   ip link del upv0; ip link del vif9.0; [ \$rc = 0 ] && [ \$bg = 0 ]"
 
 # strace -f would wait for the guard (or the sentinel) forever, so count execs
-# with guard=false and duplicate_policy=off,
+# with guard=false, duplicate_policy=off and quorum_block=false,
 # then check that the guard is a fork of the agent binary (no exec).
 for action in stop monitor start; do
   check "vhostnet $action runs exactly one execve (no child process)" bash -c "
-    OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false OCF_RESKEY_duplicate_policy=off HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o /tmp/stv.txt $RA/vhostnet $action;
+    OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_guard=false OCF_RESKEY_duplicate_policy=off OCF_RESKEY_quorum_block=false HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o /tmp/stv.txt $RA/vhostnet $action;
     n=\$(grep -c 'execve(' /tmp/stv.txt); c=\$(grep -cE 'clone|fork' /tmp/stv.txt); echo execve=\$n clone=\$c; [ \$n = 1 ] && [ \$c = 0 ]"
 done
 # libiptc is dlopen'ed by the iptables backend only: the nftables path never
@@ -115,6 +115,11 @@ check "the guard left by stop is the agent binary itself, forked, not exec'd" ba
   pid=\$(cut -d' ' -f1 /tmp/hanet-st/hanet-vhostnet-*.guard); echo guard pid \$pid;
   [ \"\$(readlink /proc/\$pid/exe)\" = \"\$(readlink -f $RA/vhostnet)\" ] && tr '\\0' ' ' < /proc/\$pid/cmdline | grep -q 'vhostnet stop'"
 OCF_RESKEY_bridge=xenbr1 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf $RA/vhostnet start >/dev/null 2>&1
+# libquorum likewise: only the sentinel (forked after the guests opened) loads it.
+check "vhostnet start (opens the guests) does not load libquorum itself" bash -c "
+  OCF_RESKEY_bridge=xenbr1 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf $RA/vhostnet stop >/dev/null 2>&1;
+  OCF_RESKEY_bridge=xenbr1 HA_RSCTMP=/tmp/hanet-st OCF_ROOT=/usr/lib/ocf strace -qq -e trace=openat -o /tmp/stq.txt $RA/vhostnet start; rc=\$?;
+  echo start rc=\$rc, \$(grep -c openat /tmp/stq.txt) openat; ! grep libquorum /tmp/stq.txt && [ \$rc = 0 ]"
 
 # --- bond: this kernel has no bonding driver (the VM tier covers a real one) --
 if [ ! -d /sys/module/bonding ]; then
