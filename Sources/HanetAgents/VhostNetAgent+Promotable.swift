@@ -94,7 +94,7 @@ extension VhostNetAgent {
         if configuration.duplicatePolicy == .yield, let held = isolation.duplicateRecord.holdsBack() {
             throw AgentFailure.generic("not opening the guests: this host \(held.description); it may open again in \(held.holdUntil - Int(time(nil))) s")
         }
-        let opened = Self.monotonicMilliseconds()
+        let opened = BlockGuard.milliseconds()
         let report = try isolation.unblock(announcing: false)
         isolation.duplicateRecord.clear()
         if configuration.watchesOpenHost {
@@ -107,12 +107,6 @@ extension VhostNetAgent {
         if let announcement = report.announcement, !isolation.announceInBackground(announcement) {
             try isolation.announce(announcement) // no fork: announce here, late rather than never
         }
-    }
-
-    static func monotonicMilliseconds() -> Int {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int(ts.tv_sec) * 1000 + Int(ts.tv_nsec) / 1_000_000
     }
 
     /// Blocks, then leaves the guard that keeps the block in place (or,

@@ -120,7 +120,8 @@ public struct BlockGuard {
         }
     }
 
-    static func milliseconds() -> Int {
+    /// CLOCK_MONOTONIC in ms: the clock of `startSentinel(openedAt:)`.
+    public static func milliseconds() -> Int {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int(ts.tv_sec) * 1000 + Int(ts.tv_nsec) / 1_000_000

@@ -30,24 +30,13 @@ final class GuardCredentialsNetnsTests: XCTestCase {
         return "hanet-vhostnet-guard-\(tag)"
     }
 
-    private func guardPID(_ agent: AgentProcess) -> Int32? {
-        guard let name = agent.stateFiles().first(where: { $0.hasSuffix(".guard") }),
-              let text = try? String(contentsOfFile: agent.stateDirectory + "/" + name, encoding: .utf8) else { return nil }
-        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    private func alive(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
-        return !stat.contains(") Z ")
-    }
-
     func testAnotherUserCannotEndTheGuard() throws {
         let ns = try TestNamespace("guardcred")
         defer { ns.remove() }
         try ns.sh("ip link add xenbr1 type bridge; ip link set xenbr1 up")
         let agent = try AgentProcess(agent: "vhostnet", namespace: ns)
         XCTAssertEqual(agent.run("stop", params).status, 0)
-        let pid = try XCTUnwrap(guardPID(agent))
+        let pid = try XCTUnwrap(agent.processPID())
         let name = try socketName(agent)
 
         // Connects, asks the guard to end as root's stop does, and reports
@@ -70,7 +59,7 @@ final class GuardCredentialsNetnsTests: XCTestCase {
             XCTAssertTrue(attempt.succeeded, "the unprivileged client could not even connect: \(attempt) \(attempt.stderr)")
             XCTAssertTrue(attempt.stdout.contains("closed"), "the guard closes another user's connection unread: \(attempt)")
             usleep(100_000)
-            XCTAssertTrue(alive(pid), "round \(round): uid 65534 ended the guard")
+            XCTAssertTrue(AgentProcess.alive(pid), "round \(round): uid 65534 ended the guard")
         }
         // Still guarding: a flush is undone by the same guard.
         try ns.sh("nft flush ruleset")
@@ -78,11 +67,11 @@ final class GuardCredentialsNetnsTests: XCTestCase {
             self.agent(agent, monitorIs: 7)
         }
         XCTAssertNotNil(back, "the guard no longer restores the block after the unprivileged requests")
-        XCTAssertTrue(alive(pid))
+        XCTAssertTrue(AgentProcess.alive(pid))
         // Root's stop request still ends it.
         XCTAssertEqual(agent.run("start", params).status, 0)
         usleep(100_000)
-        XCTAssertFalse(alive(pid), "root's unblock ends the guard")
+        XCTAssertFalse(AgentProcess.alive(pid), "root's unblock ends the guard")
     }
 
     private func agent(_ agent: AgentProcess, monitorIs status: Int32) -> Bool {
@@ -142,8 +131,8 @@ final class GuardCredentialsNetnsTests: XCTestCase {
         let healthy = agent.run("monitor", params, environment: promotable)
         XCTAssertEqual(healthy.status, 0, "\(healthy)")
         XCTAssertFalse(healthy.stderr.contains("WARNING"), "a guard runs again: \(healthy)")
-        let pid = try XCTUnwrap(guardPID(agent))
-        XCTAssertTrue(alive(pid))
+        let pid = try XCTUnwrap(agent.processPID())
+        XCTAssertTrue(AgentProcess.alive(pid))
         XCTAssertEqual(agent.run("stop", params, environment: promotable).status, 0)
     }
 }

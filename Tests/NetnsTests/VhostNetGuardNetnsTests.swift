@@ -7,17 +7,6 @@ import TestSupport
 /// The guard left by stop restores a removed block by itself, and start
 /// ends it first so it never fights the cluster.
 final class VhostNetGuardNetnsTests: XCTestCase {
-    private func guardPID(_ agent: AgentProcess) -> Int32? {
-        guard let name = agent.stateFiles().first(where: { $0.hasSuffix(".guard") }),
-              let text = try? String(contentsOfFile: agent.stateDirectory + "/" + name, encoding: .utf8) else { return nil }
-        return text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.flatMap { Int32($0) }
-    }
-
-    private func alive(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
-        return !stat.contains(") Z ")
-    }
-
     private func exercise(backend name: String, wipe: String, rounds: Int) throws {
         let ns = try TestNamespace("guard")
         defer { ns.remove() }
@@ -26,8 +15,8 @@ final class VhostNetGuardNetnsTests: XCTestCase {
         let params = ["bridge": "xenbr1", "backend": name, "announce": "0"]
         let stop = agent.run("stop", params)
         XCTAssertEqual(stop.status, 0, "\(stop)")
-        let pid = try XCTUnwrap(guardPID(agent), "stop leaves a guard: \(agent.stateFiles())")
-        XCTAssertTrue(alive(pid))
+        let pid = try XCTUnwrap(agent.processPID(), "stop leaves a guard: \(agent.stateFiles())")
+        XCTAssertTrue(AgentProcess.alive(pid))
 
         let choice = try XCTUnwrap(GuestBlockBackendChoice(rawValue: name))
         let policy = GuestBlockPolicy(bridges: ["xenbr1"], guestPorts: try ["vif*", "tap*", "vnet*"].map { try PortPattern(parsing: $0) })
@@ -47,8 +36,8 @@ final class VhostNetGuardNetnsTests: XCTestCase {
 
         let start = agent.run("start", params)
         XCTAssertEqual(start.status, 0, "\(start)")
-        XCTAssertFalse(alive(pid), "start ends the guard")
-        XCTAssertNil(guardPID(agent))
+        XCTAssertFalse(AgentProcess.alive(pid), "start ends the guard")
+        XCTAssertNil(agent.processPID())
         // Unblocked stays unblocked: nothing re-blocks behind Pacemaker's back.
         try ns.sh(wipe)
         usleep(600_000)
@@ -57,17 +46,17 @@ final class VhostNetGuardNetnsTests: XCTestCase {
 
         // The LSB/boot-time `block` action leaves a guard too; stop replaces it (one guard only).
         XCTAssertEqual(agent.run("block", params).status, 0)
-        let first = try XCTUnwrap(guardPID(agent))
+        let first = try XCTUnwrap(agent.processPID())
         XCTAssertEqual(agent.run("stop", params).status, 0)
-        let second = try XCTUnwrap(guardPID(agent))
-        XCTAssertFalse(alive(first), "the previous guard was ended")
-        XCTAssertTrue(alive(second))
+        let second = try XCTUnwrap(agent.processPID())
+        XCTAssertFalse(AgentProcess.alive(first), "the previous guard was ended")
+        XCTAssertTrue(AgentProcess.alive(second))
         var noGuard = params
         noGuard["guard"] = "false"
         XCTAssertEqual(agent.run("start", noGuard).status, 0, "start ends the guard whatever its own guard setting")
-        XCTAssertFalse(alive(second))
+        XCTAssertFalse(AgentProcess.alive(second))
         XCTAssertEqual(agent.run("stop", noGuard).status, 0)
-        XCTAssertNil(guardPID(agent), "guard=false leaves no guard")
+        XCTAssertNil(agent.processPID(), "guard=false leaves no guard")
     }
 
     /// Found with ocf-tester: a guard left by a call with another HA_RSCTMP
@@ -81,9 +70,9 @@ final class VhostNetGuardNetnsTests: XCTestCase {
         XCTAssertNotEqual(boot.stateDirectory, cluster.stateDirectory)
         let params = ["bridge": "xenbr1", "announce": "0"]
         XCTAssertEqual(boot.run("block", params).status, 0)
-        let pid = try XCTUnwrap(guardPID(boot))
+        let pid = try XCTUnwrap(boot.processPID())
         XCTAssertEqual(cluster.run("start", params).status, 0)
-        XCTAssertFalse(alive(pid), "start ended the boot-time guard")
+        XCTAssertFalse(AgentProcess.alive(pid), "start ended the boot-time guard")
         try ns.sh("nft flush ruleset")
         usleep(500_000)
         XCTAssertEqual(cluster.run("monitor", params).status, 0, "nothing re-blocked behind the cluster's back")

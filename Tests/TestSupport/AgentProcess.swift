@@ -62,4 +62,18 @@ public struct AgentProcess {
     public func stateFiles() -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: stateDirectory)) ?? []
     }
+
+    /// The pid a vhostnet guard (role "guard") or sentinel recorded in its
+    /// pid file under HA_RSCTMP; nil without one.
+    public func processPID(role: String = "guard") -> Int32? {
+        guard let name = stateFiles().first(where: { $0.hasSuffix("." + role) }),
+              let text = try? String(contentsOfFile: stateDirectory + "/" + name, encoding: .utf8) else { return nil }
+        return text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.flatMap { Int32($0) }
+    }
+
+    /// Whether `pid` runs (a zombie does not count).
+    public static func alive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        return !stat.contains(") Z ")
+    }
 }
