@@ -95,6 +95,12 @@ public struct BridgeAgent: HostAgent {
         configuration = c
     }
 
+    /// validate-all and every start: the configuration's errors, and the
+    /// uplink's pitfalls as warnings (the bridge still starts).
+    public func validate() throws {
+        for pitfall in try resource().validateReportingPitfalls() { context.log.warning(pitfall.description) }
+    }
+
     public func resource() throws -> BridgeAttachment {
         let log = context.log
         return BridgeAttachment(configuration: configuration, links: try LinkManager(timeout: context.netlinkTimeout()), stateDirectory: context.stateDirectory,

@@ -38,6 +38,12 @@ public final class BridgeAttachment: HostResource {
     /// not change anything. A missing interface is this host's problem
     /// (`HostError`), never a configuration error.
     public func validate() throws {
+        _ = try validateReportingPitfalls()
+    }
+
+    /// `validate()`, and the uplink's `BridgePitfall`s from the same link
+    /// dump, for the caller to log as warnings.
+    public func validateReportingPitfalls() throws -> [BridgePitfall] {
         try configuration.validate()
         let all = try links.list()
         let byName = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -49,7 +55,7 @@ public final class BridgeAttachment: HostResource {
             throw HostError(.missingInterface, object: configuration.bridge.value,
                             "bridge \(configuration.bridge) does not exist on this node and create=false")
         }
-        guard let uplinkName = configuration.uplink else { return }
+        guard let uplinkName = configuration.uplink else { return [] }
         guard let uplink = byName[uplinkName] else { throw Self.missingUplink(uplinkName) }
         if let masterIndex = uplink.masterIndex, let master = all.first(where: { $0.index == masterIndex }),
            master.name != configuration.bridge {
@@ -57,6 +63,7 @@ public final class BridgeAttachment: HostResource {
             throw HostError(.alreadyEnslaved, object: uplinkName.value,
                             "uplink \(uplinkName) is \(what) \(master.name), not of \(configuration.bridge)")
         }
+        return BridgePitfall.check(uplink: uplinkName, in: all)
     }
 
     // MARK: start

@@ -156,7 +156,12 @@ final class QuorumBlockNetnsTests: XCTestCase {
         XCTAssertEqual(agent.run("start", params, environment: environment).status, 0)
         XCTAssertEqual(agent.run("promote", params, environment: environment).status, 0)
         XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 5, intervalMs: 20) { self.log().contains("following this node's quorum") })
-        _ = try host.sh("pkill -KILL -x corosync || true")
+        // Only this namespace's corosync: a namespace hides no process, and
+        // `pkill corosync` would also kill a lab cluster's.
+        let pids = Command.run(["ip", "netns", "pids", host.name]).stdout.split(separator: "\n").compactMap { Int32($0) }
+        let corosync = pids.filter { (try? String(contentsOfFile: "/proc/\($0)/comm", encoding: .utf8))?.hasPrefix("corosync") == true }
+        XCTAssertEqual(corosync.count, 1, "this test's corosync, by pid: \(corosync)")
+        for pid in corosync { kill(pid, SIGKILL) }
         let blocked = try VMTier.waitUntil(timeoutSeconds: 5, intervalMs: 10) { self.log().contains("connection to corosync") }
         XCTAssertNotNil(blocked, "a crashed corosync must block the guests: \(log())")
         XCTAssertFalse(guestReachable())

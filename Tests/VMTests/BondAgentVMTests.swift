@@ -138,6 +138,28 @@ final class BondAgentVMTests: XCTestCase {
         XCTAssertEqual(agent.run("stop", p).status, 0)
     }
 
+    /// The seeds' pitfalls on a real bonding driver: the bridge agent's
+    /// validate-all reads the uplink bond's mode and all_slaves_active back
+    /// from the kernel and warns (rc 0: the bridge works).
+    func testBridgeValidateWarnsAboutTheSeedsBondPitfalls() throws {
+        let bridge = try AgentProcess(agent: "bridge", namespace: ns)
+        let logFile = bridge.stateDirectory + "/agent.log"
+        let environment = ["HA_LOGFACILITY": "none", "HA_LOGFILE": logFile]
+        func warnings(uplink: String) throws -> String {
+            unlink(logFile)
+            let result = bridge.run("validate-all", ["bridge": "xenbr1", "uplink": uplink], environment: environment)
+            XCTAssertEqual(result.status, 0, "a pitfall is a warning, not an error: \(result)")
+            return ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains("WARNING") }.joined(separator: "\n")
+        }
+        try ns.sh("ip link add bond0 type bond mode active-backup all_slaves_active 1 miimon 100")
+        XCTAssertTrue(try warnings(uplink: "bond0").contains("all_slaves_active=1"))
+        try ns.sh("ip link set bond0 type bond all_slaves_active 0")
+        XCTAssertEqual(try warnings(uplink: "bond0"), "", "active-backup with all_slaves_active=0 is sound")
+        try ns.sh("ip link del bond0; ip link add bond0 type bond mode balance-alb miimon 100; ip link add link bond0 name bond0.20 type vlan id 20")
+        let alb = try warnings(uplink: "bond0.20")
+        XCTAssertTrue(alb.contains("balance-alb") && alb.contains("a VLAN on bond0"), alb)
+    }
+
     func testAdoptedBondIsLeftInPlaceAndModeRuleReported() throws {
         try ns.sh("ip link add bond0 type bond mode balance-rr; ip link set e1 down; ip link set e1 master bond0")
         let validate = agent.run("validate-all", params)

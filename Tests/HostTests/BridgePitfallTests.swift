@@ -1,0 +1,51 @@
+import XCTest
+import HanetHost
+import HanetLinks
+import HanetTesting
+
+/// The seeds' uplink pitfalls, read from the (fake) kernel's view of the
+/// uplink: warnings only, and none for a sound uplink.
+final class BridgePitfallTests: FakeHostTestCase {
+    private func bond(_ mode: BondMode, allSlavesActive: Bool? = nil) -> LinkKind {
+        var options = Bond(mode: mode, miimon: 100)
+        options.allSlavesActive = allSlavesActive
+        return .bond(options)
+    }
+
+    private func pitfalls(uplink: InterfaceName) throws -> [String] {
+        let bridge = BridgeAttachment(configuration: BridgeConfiguration(bridge: "br0", uplink: uplink), links: links,
+                                      stateDirectory: stateDirectory.path, log: log)
+        return try bridge.validateReportingPitfalls().map(\.description)
+    }
+
+    func testActiveBackupWithAllSlavesActiveIsSeed001sPitfall() throws {
+        kernel.addLink("bond0", kind: bond(.activeBackup, allSlavesActive: true), up: true)
+        let found = try pitfalls(uplink: "bond0")
+        XCTAssertEqual(found.count, 1, "\(found)")
+        XCTAssertTrue(found.first?.contains("all_slaves_active=1") == true, "\(found)")
+    }
+
+    func testBalanceALBAndTLBUnderABridgeAreSeed003sPitfall() throws {
+        kernel.addLink("bond0", kind: bond(.balanceALB), up: true)
+        kernel.addLink("bond1", kind: bond(.balanceTLB), up: true)
+        XCTAssertTrue(try pitfalls(uplink: "bond0").first?.contains("balance-alb") == true)
+        XCTAssertTrue(try pitfalls(uplink: "bond1").first?.contains("balance-tlb") == true)
+    }
+
+    func testAVLANUplinkIsJudgedByTheBondUnderIt() throws {
+        kernel.addLink("bond0", kind: bond(.balanceALB), up: true)
+        kernel.addLink("bond0.10", kind: .vlan(Vlan(id: 10)), up: true, parent: "bond0")
+        let found = try pitfalls(uplink: "bond0.10")
+        XCTAssertEqual(found.count, 1, "\(found)")
+        XCTAssertTrue(found.first?.contains("a VLAN on bond0") == true, "\(found)")
+    }
+
+    func testSoundUplinksHaveNone() throws {
+        kernel.addLink("bond0", kind: bond(.activeBackup, allSlavesActive: false), up: true)
+        kernel.addLink("bond1", kind: bond(.ieee8023ad), up: true)
+        kernel.addLink("eth0", up: true)
+        for uplink: InterfaceName in ["bond0", "bond1", "eth0"] {
+            XCTAssertEqual(try pitfalls(uplink: uplink), [], "\(uplink)")
+        }
+    }
+}
