@@ -15,16 +15,21 @@
 # ruleset` on the standby with guard and port lock on (0 duplicates) and
 # off, in both node orders. Every check must be able to fail: the crash
 # outage is the probe's positive control, the guard=false flush its
-# negative control (duplicates seen).
+# negative control (duplicates seen). Then a three-node lab: the promoted
+# host's ring is cut while the fence device lies (answers "off", does
+# nothing); it loses quorum and must block its guests within 500 ms
+# (quorum_block), one control round with quorum_block=false must not.
 # Ends with "N passed, N failed"; exit status non-zero on any failure.
 #
 #   HANET_CLUSTER_TIER_ROUNDS   rounds per switchover type (default 3)
-#   HANET_CLUSTER_TIER_TIMEOUT  s, hard bound for the whole tier (default 420)
+#   HANET_CLUSTER_TIER_TIMEOUT  s, hard bound for the two-host run (default 420)
+#   HANET_CLUSTER_TIER_QUORUM_TIMEOUT  s, for the three-node run (default 300)
 set -euo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 ROUNDS=${HANET_CLUSTER_TIER_ROUNDS:-3}
 LIMIT=${HANET_CLUSTER_TIER_TIMEOUT:-420}
+QUORUM_LIMIT=${HANET_CLUSTER_TIER_QUORUM_TIMEOUT:-300}
 LOGS=${HANET_TEST_LOG:-$ROOT/.build/test-logs}/cluster-scenario
 [ -e /proc/$$/fd/0 ] || exec </dev/null
 
@@ -50,25 +55,40 @@ fi
 echo "installed into $STAGE ($(( $(date +%s) - t0 )) s)"
 
 rm -rf "$LOGS"
+PASSED=0 FAILED=0 RC=0
 # The scenario cleans up (lab, cluster) on every exit path and prints the
 # closing "N passed, N failed" itself; the timeout is a last resort (TERM
 # runs that cleanup, KILL 30 s later).
-set +e
-timeout -k 30 "$LIMIT" scripts/cluster/scenario run --up \
-  --agent "$STAGE/usr/lib/hanet/hanet-agent" --rounds "$ROUNDS" --types standby,move,splitbrain,partition,crash \
-  --keep-logs "$LOGS" 2>&1 |
-  tee "$STAGE/scenario.log"
-rc=${PIPESTATUS[0]}
-set -e
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$STAGE/scenario.log" | tail -1 || true)
-if [ -z "$summary" ]; then
-  echo "FAIL scenario ended without a summary (exit status $rc)"
-  if [ -d "${HANET_CLUSTER_STATE:-/run/hanet-cluster}" ]; then scripts/cluster/cluster down >/dev/null 2>&1 || true; fi
-  summary="0 passed, 1 failed"
-elif [ "$rc" != 0 ]; then
-  # a summary with 0 failures but a non-zero exit (e.g. killed) must not pass
-  case "$summary" in *" 0 failed") summary="${summary%% *} passed, 1 failed" ;; esac
-fi
+run_scenario() {   # NAME LIMIT-S SCENARIO-ARGS...
+  local name=$1 limit=$2 rc summary; shift 2
+  set +e
+  timeout -k 30 "$limit" scripts/cluster/scenario run --up \
+    --agent "$STAGE/usr/lib/hanet/hanet-agent" --keep-logs "$LOGS/$name" "$@" 2>&1 |
+    tee "$STAGE/$name.log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$STAGE/$name.log" | tail -1 || true)
+  if [ -z "$summary" ]; then
+    echo "FAIL $name scenario ended without a summary (exit status $rc)"
+    if [ -d "${HANET_CLUSTER_STATE:-/run/hanet-cluster}" ]; then scripts/cluster/cluster down >/dev/null 2>&1 || true; fi
+    summary="0 passed, 1 failed"
+  elif [ "$rc" != 0 ]; then
+    # a summary with 0 failures but a non-zero exit (e.g. killed) must not pass
+    case "$summary" in *" 0 failed") summary="${summary%% *} passed, 1 failed" ;; esac
+  fi
+  echo "$name: $summary"
+  PASSED=$((PASSED + ${summary%% passed*}))
+  FAILED=$((FAILED + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$summary")))
+  [ "$rc" = 0 ] || RC=1
+}
+
+# two hosts: every switchover type, the flushes
+run_scenario two-hosts "$LIMIT" --rounds "$ROUNDS" --types standby,move,splitbrain,partition,crash
+# three hosts: the promoted host cut off from the ring loses quorum while
+# the fence device lies; its guests must stop answering within 500 ms of
+# corosync's verdict (quorum_block), and the control (quorum_block=false)
+# must be seen answering longer
+run_scenario three-hosts "$QUORUM_LIMIT" --nodes hostA,hostB,hostC --types quorum --rounds "$ROUNDS" --quorum-control 1
 echo "tier wall time: $(( $(date +%s) - t0 )) s; logs in $LOGS"
-echo "$summary"
-[ "$rc" = 0 ]
+echo "$PASSED passed, $FAILED failed"
+[ "$RC" = 0 ] && [ "$FAILED" = 0 ]

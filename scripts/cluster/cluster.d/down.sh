@@ -119,6 +119,8 @@ cmd_down() {
       ip netns del "$ns" 2>/dev/null || log "could not delete netns $ns"
     fi
   done
+  # the ring's bridge (three nodes)
+  if [ -e "/run/netns/$RING_NS" ]; then ip netns del "$RING_NS" 2>/dev/null || log "could not delete netns $RING_NS"; fi
   if [ -n "$keep" ]; then
     mkdir -p "$keep"
     for n in $(nodes_list); do

@@ -26,20 +26,33 @@ EOF
       printf '    node {\n        ring0_addr: %s.%d\n        name: %s\n        nodeid: %d\n    }\n' \
         "$RING_NET" "$i" "$n" "$i"
     done
-    cat <<EOF
-}
+    echo "}"
+    if [ $# = 2 ]; then
+      cat <<EOF
 quorum {
     provider: corosync_votequorum
     # two_node implies wait_for_all: quorum only once both nodes were seen;
     # afterwards the survivor of a 2-node cluster keeps quorum.
     two_node: 1
 }
+EOF
+    else
+      cat <<EOF
+quorum {
+    # three nodes: plain majority (2 of 3 votes)
+    provider: corosync_votequorum
+}
+EOF
+    fi
+    # (hires: ms timestamps, "Dec 02 18:20:01.123 ...": the moment a node
+    # lost quorum is read from its log)
+    cat <<EOF
 logging {
     to_logfile: yes
     logfile: /var/log/corosync/corosync.log
     to_stderr: no
     to_syslog: no
-    timestamp: on
+    timestamp: hires
 }
 EOF
   } >"$f"
@@ -101,6 +114,22 @@ write_seed_cib() {  # FILE on|off NODES...
   if [ "$fencing" = on ]; then
     CIB_file=$f cibadmin --create -o resources --xml-text "$(fence_device_xml "$@")"
   fi
+}
+
+# Three nodes: the ring is a bridge (netns hanet-ring, no STP, forward
+# delay 0) with one veth per node, the node's end named ring0 as with two
+# nodes (so isolate, power off/on work unchanged), the bridge's end rpI.
+make_ring_bridge() {  # NODES...
+  local n i=0
+  ip netns add "$RING_NS"
+  ip -n "$RING_NS" link set lo up
+  ip -n "$RING_NS" link add ring type bridge forward_delay 0 stp_state 0
+  ip -n "$RING_NS" link set ring up
+  for n in "$@"; do
+    i=$((i + 1))
+    ip link add ring0 netns "$(netns_of "$n")" type veth peer name "rp$i" netns "$RING_NS"
+    ip -n "$RING_NS" link set "rp$i" master ring up
+  done
 }
 
 # --- inside-the-node setup (runs in the node's namespaces) -------------------

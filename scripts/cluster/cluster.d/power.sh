@@ -249,7 +249,25 @@ cmd_restart_node() {
   done
   # shellcheck disable=SC2046
   wait_cluster $(( t0 + UP_TIMEOUT * 1000 )) $(nodes_list) || die "$node did not rejoin within ${UP_TIMEOUT}s"
-  log "restarted $node; both nodes online ($(( $(now_ms) - t0 )) ms)"
+  log "restarted $node; all nodes online ($(( $(now_ms) - t0 )) ms)"
+}
+
+# --- the fence device's mode (LAB ONLY: a device that lies) ----------------------
+
+fence_mode() { local m; m=$(read_first "$STATE/fence-mode"); echo "${m:-real}"; }
+
+# noop: the controller answers off/reboot/on with success and does nothing
+# (the node keeps running), as a broken fence device that reports "off"
+# would. Fencing stays enabled and configured; only the device lies.
+cmd_fence_mode() {   # [real|noop]
+  [ $# -le 1 ] || die "usage: cluster fence-mode [real|noop]"
+  [ -d "$STATE" ] || die "cluster is not up"
+  if [ $# = 0 ]; then fence_mode; return 0; fi
+  case "$1" in
+    real|noop) echo "$1" >"$STATE/fence-mode.tmp" && mv -f "$STATE/fence-mode.tmp" "$STATE/fence-mode" ;;
+    *) die "fence-mode: real or noop (got '$1')" ;;
+  esac
+  log "fence device mode: $1$([ "$1" = noop ] && echo " (LAB: fences are answered but do nothing)")"
 }
 
 # --- the host-side fence controller -------------------------------------------------

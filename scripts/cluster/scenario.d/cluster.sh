@@ -8,13 +8,22 @@ now()  { echo "$EPOCHREALTIME"; }
 ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
 
 port_of() { echo "sw${1#host}"; }
+# The lab's hosts: NODES (--nodes; default A B). With two, other() (common.sh)
+# names the peer; with three, others() lists every host but one.
+others() { local n; for n in "${NODES[@]}"; do [ "$n" = "$1" ] || echo "$n"; done; }
+csv() { printf '%s\n' "$@" | LC_ALL=C sort | paste -sd, -; }   # as crmstate.py lists nodes
+nodes_text() {   # SEP: "hostA and hostB", "hostA, hostB and hostC" (SEP "+": hostA+hostB)
+  if [ "${1:-}" = + ]; then (IFS=+; echo "${NODES[*]}"); return; fi
+  local last=${NODES[${#NODES[@]}-1]} rest=("${NODES[@]:0:${#NODES[@]}-1}")
+  printf '%s and %s\n' "$(printf '%s, ' "${rest[@]}" | sed 's/, $//')" "$last"
+}
 plog() { echo "$STATE/nodes/$1/log/pacemaker/pacemaker.log"; }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
 pcmk_args() {   # ARRAY-NAME: set it to --pcmk-log FILE:OFFSET for both nodes, offsets from now
   local -n _pa=$1
   local n
   _pa=()
-  for n in "$A" "$B"; do _pa+=(--pcmk-log "$(plog "$n"):$(size_of "$(plog "$n")")"); done
+  for n in "${NODES[@]}"; do _pa+=(--pcmk-log "$(plog "$n"):$(size_of "$(plog "$n")")"); done
 }
 
 # run inside a node / the switch
@@ -38,20 +47,34 @@ blocked() {   # NODE
   [ "$(grep -c ' drop$' <<<"$r")" -ge 6 ]
 }
 
+# every host but NODE blocked (nft witness)
+others_blocked() {   # NODE
+  local n
+  for n in $(others "$1"); do blocked "$n" || return 1; done
+}
+
 # Wait (bounded) until vhostnet runs on ACTIVE only (as VIEW sees it), the
-# bridge clone runs on both hosts, both are online and the other host's
+# bridge clone runs on every host, all are online and the other hosts'
 # guests are blocked. Prints the last state on timeout.
 wait_stable() {   # ACTIVE [VIEW] [TIMEOUT_S]
-  local active=$1 view=${2:-$1} to=${3:-$WAIT_S} st="" deadline
+  local active=$1 view=${2:-$1} to=${3:-$WAIT_S} st="" deadline all rest n bl
   deadline=$(( EPOCHSECONDS + to ))
+  all=$(csv "${NODES[@]}")
+  # shellcheck disable=SC2046
+  rest=$(csv $(others "$active"))
   while :; do
     st=$(crmstate "$view" || true)
-    if [[ " $st " == *" $RSC=$active "* && " $st " == *" xenbr1=$A,$B "* && \
-          ( $PRIMITIVE = 1 || " $st " == *" $RSC-u=$(other "$active") "* ) && \
-          " $st " == *" online=$A,$B "* && " $st " == *" failed= "* ]] && blocked "$(other "$active")"; then
+    if [[ " $st " == *" $RSC=$active "* && " $st " == *" xenbr1=$all "* && \
+          ( $PRIMITIVE = 1 || " $st " == *" $RSC-u=$rest "* ) && \
+          " $st " == *" online=$all "* && " $st " == *" failed= "* ]] && others_blocked "$active"; then
       return 0
     fi
-    [ "$EPOCHSECONDS" -lt "$deadline" ] || { say "not stable after ${to}s: $st; $(other "$active") blocked: $(blocked "$(other "$active")" && echo yes || echo no)"; return 1; }
+    if [ "$EPOCHSECONDS" -ge "$deadline" ]; then
+      bl=""
+      for n in $(others "$active"); do bl="$bl; $n blocked: $(blocked "$n" && echo yes || echo no)"; done
+      say "not stable after ${to}s: $st$bl"
+      return 1
+    fi
     sleep 0.1
   done
 }

@@ -36,7 +36,7 @@ boot_block() {   # NODE
 lab_up() {
   local n x
   [ -d "$STATE" ] || fail "no cluster (run: HANET_OCF_DIR=... $C up)"
-  for n in "$A" "$B"; do nx "$n" test -x "$AGENT_IN_NODE" || fail "ocf:hanet:vhostnet not visible in $n (HANET_OCF_DIR)"; done
+  for n in "${NODES[@]}"; do nx "$n" test -x "$AGENT_IN_NODE" || fail "ocf:hanet:vhostnet not visible in $n (HANET_OCF_DIR)"; done
   [ ! -e "/run/netns/$SW" ] || fail "netns $SW exists: run '$SELF lab-down' first"
   mkdir -p "$WORK"; chmod 0755 "$WORK"
   printf '%s\n' "$BOOT_CONF_TEXT" >"$(boot_conf)"
@@ -48,15 +48,15 @@ lab_up() {
   sx ip link add sw0 address "$CLIENT_MAC" type bridge forward_delay 0 stp_state 0
   sx ip addr add "$CLIENT_IP/24" dev sw0
   sx ip link set sw0 up
-  for n in "$A" "$B"; do
+  for n in "${NODES[@]}"; do
     x=$(port_of "$n")
     # the host's uplink NIC, its cable plugged into the switch
     ip -n "hanet-$n" link add eth1 type veth peer name "$x" netns "$SW"
     sx ip link set "$x" master sw0 up
   done
 
-  # guests: same MACs and IPs on both hosts; g2 is silent
-  for n in "$A" "$B"; do
+  # guests: same MACs and IPs on every host; g2 is silent
+  for n in "${NODES[@]}"; do
     # shellcheck disable=SC2016  # (runs inside the node)
     nx "$n" bash -euc '
       ip netns add g1; ip netns add g2
@@ -74,9 +74,9 @@ lab_up() {
 
   # boot: the block is in place before anything else (and stays if the
   # cluster stack never comes up)
-  for n in "$A" "$B"; do boot_block "$n" >/dev/null || fail "boot-time block on $n"; done
-  for n in "$A" "$B"; do blocked "$n" || fail "boot-time block in place on $n"; done
-  ok "boot-time block in place on $A and $B (nft witness)"
+  for n in "${NODES[@]}"; do boot_block "$n" >/dev/null || fail "boot-time block on $n"; done
+  for n in "${NODES[@]}"; do blocked "$n" || fail "boot-time block in place on $n"; done
+  ok "boot-time block in place on $(nodes_text) (nft witness)"
   # a node powered on again (a fence's reboot) runs it before its cluster stack
   "$C" set-hook "$SELF" || fail "cluster set-hook"
 
@@ -121,12 +121,13 @@ EOF
   chmod 0644 "$x"
   nx "$A" crm configure load update "$x" >"$WORK/crm.out" 2>&1 || { cat "$WORK/crm.out"; fail "crm configure load"; }
   rm -f "$x"
-  local deadline=$(( EPOCHSECONDS + WAIT_S )) st=""
-  until [[ " $st " == *" xenbr1=$A,$B "* ]]; do
-    [ "$EPOCHSECONDS" -lt "$deadline" ] || fail "bridge clone not started on both hosts: $st"
+  local deadline=$(( EPOCHSECONDS + WAIT_S )) st="" all
+  all=$(csv "${NODES[@]}")
+  until [[ " $st " == *" xenbr1=$all "* ]]; do
+    [ "$EPOCHSECONDS" -lt "$deadline" ] || fail "bridge clone not started on every host: $st"
     sleep 0.1; st=$(crmstate "$A" || true)
   done
-  for n in "$A" "$B"; do
+  for n in "${NODES[@]}"; do
     # (carrier changes reach the qdiscs through linkwatch, up to 1 s later:
     # wait until every port in the path is operationally up)
     # shellcheck disable=SC2016  # (runs inside the node)
@@ -139,7 +140,7 @@ EOF
       done
       echo "ports not up: $s" >&2; exit 1' || fail "guest ports up on $n"
   done
-  for n in "$A" "$B"; do blocked "$n" || fail "$n not blocked any more after the bridge started"; done
+  for n in "${NODES[@]}"; do blocked "$n" || fail "$n not blocked any more after the bridge started"; done
   nx "$A" crm_resource -r "$RSC_ID" --meta -d target-role >/dev/null 2>&1 || fail "start $RSC"
   wait_located_any || fail "$RSC started"
   local act
@@ -150,15 +151,17 @@ EOF
     move_clear "$A" >/dev/null 2>&1 || true
   fi
   wait_stable "$A" || fail "lab stable with $RSC on $A"
-  if [ "$PRIMITIVE" = 1 ]; then ok "resources running: xenbr1-clone on $A+$B, $RSC on $A; $B blocked"
-  else ok "resources running: xenbr1-clone on $A+$B, $RSC_ID promoted on $A, unpromoted on $B (blocked)"; fi
+  local rest
+  rest=$(others "$A" | paste -sd+ -)
+  if [ "$PRIMITIVE" = 1 ]; then ok "resources running: xenbr1-clone on $(nodes_text +), $RSC on $A; $rest blocked"
+  else ok "resources running: xenbr1-clone on $(nodes_text +), $RSC_ID promoted on $A, unpromoted on $rest (blocked)"; fi
 }
 
 lab_down() {
   stop_probe
   if [ -d "$STATE" ]; then
     local n
-    for n in "$A" "$B"; do
+    for n in "${NODES[@]}"; do
       # the cluster harness stops and deletes every resource in `down`;
       # here the cluster stays, so stop ours first (a stop pending during a
       # node shutdown can hang it), then delete them and their constraints
@@ -182,7 +185,7 @@ lab_down() {
         break
       fi
     done
-    for n in "$A" "$B"; do
+    for n in "${NODES[@]}"; do
       # shellcheck disable=SC2016  # (runs inside the node)
       nx "$n" bash -c 'pkill -f "^/usr/lib/ocf/resource.d/hanet/vhostnet (block|stop)$" 2>/dev/null
         ip netns del g1 2>/dev/null; ip netns del g2 2>/dev/null
@@ -232,6 +235,9 @@ cluster_up() {
   chmod 0755 "$OCF_TMP"
   for a in bond bridge vhostnet; do ln -s "$agent" "$OCF_TMP/$a"; done
   runuser -u hacluster -- test -x "$agent" || fail "user hacluster cannot run $agent (modes of its directories)"
-  HANET_OCF_DIR=$OCF_TMP "$C" up >"$WORK/cluster-up.log" 2>&1 || { cat "$WORK/cluster-up.log"; fail "cluster up"; }
-  ok "cluster up (Corosync + Pacemaker, nodes $A $B, agents from $agent)"
+  local -a nodes_opt=()
+  # (two nodes: the cluster's default hostA,hostB, called as before)
+  [ ${#NODES[@]} = 2 ] && [ "$A,$B" = hostA,hostB ] || nodes_opt=(--nodes "$(IFS=,; echo "${NODES[*]}")")
+  HANET_OCF_DIR=$OCF_TMP "$C" up "${nodes_opt[@]}" >"$WORK/cluster-up.log" 2>&1 || { cat "$WORK/cluster-up.log"; fail "cluster up"; }
+  ok "cluster up (Corosync + Pacemaker, nodes ${NODES[*]}, agents from $agent)"
 }

@@ -8,8 +8,10 @@ PROBE_PID=
 start_probe() {
   PLOG=$WORK/probe.log
   rm -f "$WORK/probe.ready"
+  local n ports=()
+  for n in "${NODES[@]}"; do ports+=(--port "$n=$(port_of "$n")"); done
   ip netns exec "$SW" "$PY" "$PROBE" run --out "$PLOG" --iface sw0 \
-    --port "$A=swA" --port "$B=swB" --client-ip "$CLIENT_IP" \
+    "${ports[@]}" --client-ip "$CLIENT_IP" \
     --guest "$G1_IP,$G1_MAC,bcast" --guest "$G2_IP,$G2_MAC,ucast" \
     --interval-ms "$INTERVAL_MS" --ready "$WORK/probe.ready" </dev/null >"$WORK/probe.out" 2>&1 &
   PROBE_PID=$!
@@ -53,6 +55,12 @@ only_active_answers() {   # ACTIVE SECONDS
   o1=$(jget "$j" "guests.guest1.answers.$(other "$1")"); o2=$(jget "$j" "guests.guest2.answers.$(other "$1")")
   # shellcheck disable=SC2034 # (read by the callers)
   STEADY="ticks $ticks; $1 answered $a1+$a2; $(other "$1") answered $o1+$o2"
+  if [ ${#NODES[@]} -gt 2 ]; then
+    # three hosts: every host but ACTIVE must be silent (answers of all hosts)
+    o1=$(jget "$j" guests.guest1.answers_others); o2=$(jget "$j" guests.guest2.answers_others)
+    # shellcheck disable=SC2034
+    STEADY="ticks $ticks; $1 answered $a1+$a2; the others answered $o1+$o2"
+  fi
   # (a tick sent at the very end may not be answered yet: allow 2)
   [ "$o1" = 0 ] && [ "$o2" = 0 ] && [ "$a1" -ge $((ticks - 2)) ] && [ "$a2" -ge $((ticks - 2)) ]
 }

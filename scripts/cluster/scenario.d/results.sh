@@ -7,8 +7,13 @@ write_results() {   # CMDLINE
   local commit dirty=""
   commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "(no git)")
   [ -z "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] || dirty=" + uncommitted changes"
+  # the quorum rounds (three nodes) are a section of their own in the file
+  if [ "$TYPES" = quorum ]; then write_quorum_section "$1" "$commit$dirty"; return; fi
+  # ...which a two-host run keeps (it is the file's last section)
+  local kept=""
+  [ -f "$RESULTS" ] && kept=$(sed -n '/^## Quorum loss/,$p' "$RESULTS")
   {
-    echo "# Two-host scenario under Pacemaker: measured results"
+    echo "# Lab scenarios under Pacemaker: measured results (two hosts; quorum loss on three)"
     echo
     echo "Produced by \`$1\` (as root; see scripts/cluster/README.md, \"Scenario\")"
     echo "on $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) cores,"
@@ -99,5 +104,69 @@ write_results() {   # CMDLINE
       fi
     fi
   } >"$RESULTS"
+  if [ -n "$kept" ]; then printf '\n%s\n' "$kept" >>"$RESULTS"; fi
   say "results written to $RESULTS"
+}
+
+# `--types quorum` (three nodes): the section "## Quorum loss" of RESULTS,
+# replaced if there, appended otherwise; the rest of the file stays.
+write_quorum_section() {   # CMDLINE COMMIT
+  local sec tmp
+  [ -s "${QUORUM_FILE:-}" ] || { say "no quorum rounds ran: $RESULTS left as it is"; return 0; }
+  sec=$(mktemp "$WORK/quorum-section.XXXXXX")
+  {
+    echo "## Quorum loss: three nodes, the promoted host cut off, the fence device lies"
+    echo
+    echo "Measured separately with \`$1\` (as root; see scripts/cluster/README.md, \"Three nodes: quorum loss and a fence device that lies\")"
+    echo "on $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) cores,"
+    echo "pacemaker $(dpkg-query -W -f='${Version}' pacemaker 2>/dev/null), corosync $(dpkg-query -W -f='${Version}' corosync 2>/dev/null),"
+    echo "hanet $2; agent $(readlink -f "${AGENT:-$ROOT/.build/release/hanet-agent}") (its meta-data lists \`quorum_block\`: ${QUORUM_BLOCK_PARAM:-?});"
+    echo "probe every $INTERVAL_MS ms from the client on the shared switch; $FAILED failed check(s) in the run."
+    echo
+    "$PY" "$SCN/quorum.py" --file "$QUORUM_FILE" --max-ms "$QUORUM_MAX_MS" --markdown
+    echo
+    echo "* Each round: nodes ${NODES[*]} (corosync ring: a bridge, plain votequorum, token 1000 ms, 1650 ms"
+    echo "  with three nodes; no-quorum-policy=stop), \`cluster fence-mode noop\`: fencing stays enabled and"
+    echo "  configured, but the device answers \"done\" to off/reboot and does nothing. Only the promoted host P's"
+    echo "  ring is cut (its switch port stays up, so its guests can still answer). P has 1 of 3 votes: no"
+    echo "  quorum. The majority fences P (the device lies: P runs on) and promotes another host. P is each"
+    echo "  host in turn (the promoted role is moved there before the round)."
+    echo "* quorum loss (t_q): P's corosync.log, \"This node is within the non-primary component\" (\`timestamp:"
+    echo "  hires\`, ms, the wall clock the probe uses too). P's last answer: the last echo reply of P's guests"
+    echo "  that the client saw on P's switch port. A round passes if P's last answer is at most"
+    echo "  ${QUORUM_MAX_MS} ms after t_q, no probe was answered by two hosts (duplicates) and the new host serves"
+    echo "  both guests. A negative value: P's last answer came before corosync's line (the sentinel had the"
+    echo "  verdict as corosync logged it, and the probe asks every ${INTERVAL_MS} ms). new host's outage: P's last"
+    echo "  answer to the new host's first, worst guest: the majority's detection, fence and promote."
+    echo "* P's agent logged \"lost quorum\": a line with it in P's logs (Pacemaker's log with the agent's"
+    echo "  output, the agent's own) during the round. Without it, P's own Pacemaker (no-quorum-policy=stop)"
+    echo "  demotes P once it is DC of its one-node partition and its scheduler has run: usually ~1.1-1.3 s"
+    echo "  after the quorum loss, sometimes ~0.1-0.2 s (4 of 20 rounds with an agent without the feature,"
+    echo "  see the README); so a round can pass without the agent, which is why the control rounds and this"
+    echo "  column count."
+    echo "  its own figure: the sentinel's \"guests blocked in N ms\" (from its quorum notification)."
+    echo "* After each round: P's ring back, the device real again, and the lab stable: one host promoted, the"
+    echo "  others unpromoted and blocked. cleanup: rounds after which Pacemaker listed failed actions and"
+    echo "  \`crm_resource --cleanup\` was run (listed); restart: P's Pacemaker had stopped and P was restarted."
+    if [ "${QUORUM_CONTROL:-0}" -gt 0 ]; then
+      echo "* control: the same rounds with \`quorum_block=false\` on the resource (when the agent has it; else"
+      echo "  the agent as it is): P keeps its guests open until Pacemaker's no-quorum-policy=stop demotes it,"
+      echo "  so it must be seen answering after t_q + ${QUORUM_MAX_MS} ms (or duplicates): the check can fail."
+      echo "  Its duplicates are excluded from the run's whole-run duplicate check."
+    fi
+  } >"$sec"
+  tmp=$(mktemp "$WORK/results.XXXXXX")
+  if [ -s "$RESULTS" ]; then
+    awk -v secfile="$sec" '
+      function put() { while ((getline l < secfile) > 0) print l; close(secfile); done = 1 }
+      /^## Quorum loss/ { skip = 1; put(); next }
+      skip && /^## / { skip = 0; print ""; }
+      !skip { print }
+      END { if (!done) { print ""; put() } }' "$RESULTS" >"$tmp"
+  else
+    { echo "# Scenario under Pacemaker: measured results"; echo; cat "$sec"; } >"$tmp"
+  fi
+  cat "$tmp" >"$RESULTS"
+  rm -f "$tmp" "$sec"
+  say "results (section \"Quorum loss\") written to $RESULTS"
 }

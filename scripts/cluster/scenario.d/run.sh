@@ -69,17 +69,20 @@ cmd_run() {
   IFS=, read -r -a types <<<"$TYPES"
   for type in "${types[@]}"; do
     case "$type" in
-      crash|partition) ;;   # last: a fenced/restarted host loses its state (like a reboot)
+      crash|partition|quorum) ;;   # last: a fenced/restarted host loses its state (like a reboot)
       *) declare -F "round_$type" >/dev/null || fail "unknown switchover type $type"
          for i in $(seq 1 "$ROUNDS"); do "round_$type" "$i"; done ;;
     esac
   done
   if [ "$FLUSH" = 1 ]; then run_flush_tests; fi
   for type in "${types[@]}"; do
-    [ "$type" = crash ] || [ "$type" = partition ] || continue
+    [ "$type" = crash ] || [ "$type" = partition ] || [ "$type" = quorum ] || continue
+    if [ "$type" = quorum ]; then run_quorum; continue; fi
     for i in $(seq 1 "$ROUNDS"); do "round_$type" "$i"; done
   done
   only_active_answers "$(located "$A")" 1 || bad "at the end only the active host answers ($STEADY)"
+  # (the quorum_block=false control rounds unblock two hosts on purpose:
+  # their windows are in FLUSH_WINDOWS too)
   # no moment where both hosts answer, over the whole run (the flush tests,
   # which unblock the standby on purpose, excluded)
   local d
@@ -87,9 +90,12 @@ cmd_run() {
   if [ "$(jget "$d" dup)" = 0 ]; then ok "no duplicate answer in $(jget "$d" replies_checked) answered probes of the whole run (flush tests excluded)"
   else bad "duplicates over the whole run: $d"; fi
   stop_probe
-  echo
-  say "switchovers ($ROUNDS round(s) each, probe every $INTERVAL_MS ms; outage = last answer from the old host to first from the new one, worst guest; decision = Pacemaker's first 'Initiating' for $RSC)"
-  "$PY" "$PROBE" table --rounds "$ROUNDS_FILE"
+  if [ ${#NODES[@]} = 2 ] || [ -s "$ROUNDS_FILE" ]; then
+    echo
+    say "switchovers ($ROUNDS round(s) each, probe every $INTERVAL_MS ms; outage = last answer from the old host to first from the new one, worst guest; decision = Pacemaker's first 'Initiating' for $RSC)"
+    "$PY" "$PROBE" table --rounds "$ROUNDS_FILE"
+  fi
+  quorum_table
   if [ ${#FLUSH_RESULTS[@]} -gt 0 ]; then
     printf '%s\n' "${FLUSH_RESULTS[@]}" >"$WORK/flush.txt"
     echo

@@ -4,10 +4,16 @@
 # of the active host (round_standby, round_move; cmd_run calls round_TYPE).
 
 warm_up() {
+  # (three hosts: each of the others in turn)
+  local x
+  for x in $(others "$A"); do warm_up_host "$x"; done
+}
+
+warm_up_host() {   # B: the host to warm up
   # hostB has never been active: it cannot know the silent guest's MAC (a
   # blocked host sees no guest frame), so it cannot announce it. Show that
   # once, then let the client re-ARP (as its ARP cache would on expiry).
-  local off t0 t1 j; local -a pa
+  local B=$1 off t0 t1 j; local -a pa
   off=$(probe_offset); pcmk_args pa; t0=$(now)
   move_to "$A" "$B" >/dev/null 2>&1 || fail "warm-up move to $B"
   wait_located "$B" "$B" || fail "warm-up: $RSC on $B"
