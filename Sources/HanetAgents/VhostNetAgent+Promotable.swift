@@ -54,12 +54,14 @@ extension VhostNetAgent {
             if health.state == .stopped, let missing = missingGuard(isolation) {
                 context.log.warning("guests blocked, but \(missing)")
             }
+            if health.state != .stopped, let missing = missingSentinel(isolation) { context.log.warning("guests open, but \(missing)") }
             return standardResult(for: health)
         }
         let open = health.state != .stopped
         switch (try role.current(), open) {
         case (.promoted, true):
             context.log.debug(health.reason)
+            if let missing = missingSentinel(isolation) { context.log.warning("promoted, but \(missing)") }
             return ActionResult(.runningPromoted)
         case (.promoted, false):
             if let entry = isolation.duplicateRecord.read(), entry.decision != .kept {
@@ -130,6 +132,15 @@ extension VhostNetAgent {
             isolation.stopGuard()
         }
         try role.record(newRole)
+    }
+
+    /// Why no sentinel watches the open guests, when one should
+    /// (duplicate_policy or quorum_block on); nil when one does. A warning,
+    /// like the guard's: the guests are open as the cluster wants, only
+    /// the watch for the cluster going wrong is missing. One connect.
+    private func missingSentinel(_ isolation: GuestIsolation) -> String? {
+        guard configuration.watchesOpenHost, !isolation.sentinelRunning else { return nil }
+        return "no sentinel watches them (duplicate_policy=\(configuration.duplicatePolicy.rawValue), quorum_block=\(configuration.quorumBlock)): a twin open elsewhere or a quorum loss goes unnoticed until Pacemaker acts; demote and promote again to start one"
     }
 
     /// Why no guard watches the block, when one should (guard=true); nil

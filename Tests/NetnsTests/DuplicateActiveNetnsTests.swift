@@ -105,6 +105,27 @@ final class DuplicateActiveNetnsTests: XCTestCase {
         for agent in [a, b] { _ = agent.run("stop", params, environment: promotable) }
     }
 
+    /// A sentinel that died (only root can kill it) is no reason to take
+    /// the guests away, but the Promoted monitor says what is missing.
+    func testPromotedMonitorWarnsWhenTheSentinelIsGone() throws {
+        let a = try AgentProcess(agent: "vhostnet", namespace: hostA)
+        let logFile = a.stateDirectory + "/agent.log"
+        var environment = promotable
+        environment["HA_LOGFILE"] = logFile
+        XCTAssertEqual(a.run("start", params, environment: environment).status, 0)
+        XCTAssertEqual(a.run("promote", params, environment: environment).status, 0)
+        XCTAssertEqual(a.run("monitor", params, environment: environment).status, 8)
+        let warning = "no sentinel watches them"
+        XCTAssertFalse(((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").contains(warning), "a sentinel runs")
+        let pid = try XCTUnwrap(a.processPID(role: "sentinel"), "promote leaves a sentinel: \(a.stateFiles())")
+        kill(pid, SIGKILL)
+        XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 3, intervalMs: 10) { !AgentProcess.alive(pid) })
+        XCTAssertEqual(a.run("monitor", params, environment: environment).status, 8, "the guests stay open")
+        let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+        XCTAssertTrue(log.contains("WARNING: promoted, but " + warning), log)
+        XCTAssertEqual(a.run("stop", params, environment: environment).status, 0)
+    }
+
     func testNoSentinelWithDuplicatePolicyOffAndQuorumBlockFalse() throws {
         let a = try AgentProcess(agent: "vhostnet", namespace: hostA)
         var off = params
