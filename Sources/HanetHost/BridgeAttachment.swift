@@ -63,7 +63,9 @@ public final class BridgeAttachment: HostResource {
             throw HostError(.alreadyEnslaved, object: uplinkName.value,
                             "uplink \(uplinkName) is \(what) \(master.name), not of \(configuration.bridge)")
         }
-        return BridgePitfall.check(uplink: uplinkName, in: all)
+        // Best effort: a warning never fails validate.
+        let addresses = (try? links.addresses(ofIndex: uplink.index)) ?? []
+        return BridgePitfall.check(uplink: uplinkName, bridge: configuration.bridge, in: all, addresses: addresses)
     }
 
     // MARK: start

@@ -9,17 +9,22 @@ import HanetLinks
 public struct BridgePitfall: Equatable, Sendable, CustomStringConvertible {
     public var description: String
 
-    /// The pitfalls of `uplink` under a bridge, from one link dump. A VLAN
-    /// uplink is judged by the bond under it.
-    public static func check(uplink: InterfaceName, in links: [Link]) -> [BridgePitfall] {
+    /// The pitfalls of `uplink` under `bridge`, from one link dump and the
+    /// uplink's addresses. A VLAN uplink is judged by the bond under it.
+    public static func check(uplink: InterfaceName, bridge: InterfaceName, in links: [Link],
+                             addresses: [InterfaceAddress]) -> [BridgePitfall] {
         guard var link = links.first(where: { $0.name == uplink }) else { return [] }
+        var found: [BridgePitfall] = []
+        let hostAddresses = addresses.filter(\.isGlobal)
+        if !hostAddresses.isEmpty {
+            found.append(BridgePitfall(description: "uplink \(uplink) carries the host's address(es) \(hostAddresses.map(\.description).joined(separator: " ")): as a port of \(bridge) it keeps them, but IPv6 neighbour discovery for them stops and routes through \(uplink) bypass the bridge (seed 001's network-bridge moved them); put them on \(bridge)"))
+        }
         var path = "uplink \(uplink)"
         if link.kind?.vlan != nil, let parentIndex = link.parentIndex, let parent = links.first(where: { $0.index == parentIndex }) {
             path += " (a VLAN on \(parent.name))"
             link = parent
         }
-        guard let bond = link.kind?.bond, let mode = bond.mode else { return [] }
-        var found: [BridgePitfall] = []
+        guard let bond = link.kind?.bond, let mode = bond.mode else { return found }
         if mode == .activeBackup && bond.allSlavesActive == true {
             found.append(BridgePitfall(description: "\(path): bond \(link.name) is active-backup with all_slaves_active=1: its backup slave delivers frames too, so the bridge learns guest MACs on the wrong side and sees duplicate broadcasts (seed 001); set all_slaves_active=0"))
         }

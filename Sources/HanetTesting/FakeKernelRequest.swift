@@ -20,6 +20,7 @@ public struct FakeKernelRequest: Sendable, CustomStringConvertible {
         public static let newNeigh = MessageType(rawValue: UInt16(RTM_NEWNEIGH))
         public static let delNeigh = MessageType(rawValue: UInt16(RTM_DELNEIGH))
         public static let getNeigh = MessageType(rawValue: UInt16(RTM_GETNEIGH))
+        public static let getAddr = MessageType(rawValue: UInt16(RTM_GETADDR))
 
         /// Requests that change kernel state (as opposed to reads).
         public var isChange: Bool { [.newLink, .delLink, .setLink, .newNeigh, .delNeigh].contains(self) }
@@ -33,6 +34,7 @@ public struct FakeKernelRequest: Sendable, CustomStringConvertible {
             case .newNeigh: return "RTM_NEWNEIGH"
             case .delNeigh: return "RTM_DELNEIGH"
             case .getNeigh: return "RTM_GETNEIGH"
+            case .getAddr: return "RTM_GETADDR"
             default: return "message type \(rawValue)"
             }
         }

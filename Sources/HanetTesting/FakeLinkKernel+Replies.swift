@@ -69,6 +69,23 @@ extension FakeLinkKernel {
         return message
     }
 
+    /// One RTM_NEWADDR, as inet_fill_ifaddr / inet6_fill_ifaddr send it:
+    /// IFA_LOCAL and IFA_ADDRESS for IPv4, IFA_ADDRESS for IPv6.
+    func addressMessage(_ address: InterfaceAddress) -> NetlinkRequest {
+        var message = NetlinkRequest(type: UInt16(RTM_NEWADDR), flags: 0)
+        var header = ifaddrmsg()
+        header.ifa_family = UInt8(address.family)
+        header.ifa_prefixlen = address.prefixLength
+        header.ifa_flags = UInt8(truncatingIfNeeded: address.flags)
+        header.ifa_scope = address.scope
+        header.ifa_index = UInt32(bitPattern: address.interfaceIndex)
+        message.append(header: header)
+        message.attribute(UInt16(IFA_ADDRESS), bytes: address.bytes)
+        if address.family == AF_INET { message.attribute(UInt16(IFA_LOCAL), bytes: address.bytes) }
+        message.attribute(UInt16(IFA_FLAGS), u32: address.flags)
+        return message
+    }
+
     /// The reply datagram: data messages (NLM_F_MULTI in a dump, then
     /// NLMSG_DONE), or an ACK when the request asked for one.
     func replyDatagram(_ messages: [NetlinkRequest], to request: NetlinkMessage, dump: Bool) -> [UInt8] {

@@ -62,6 +62,8 @@ public final class FakeLinkKernel: NetlinkTransport {
 
     var devices: [Int32: FakeLinkDevice] = [:]
     var fdb: [FDBEntry] = []
+    /// IPv4/IPv6 addresses (dumped, never changed: hanet only reads them).
+    var addresses: [InterfaceAddress] = []
     var faults: [FakeKernelFault] = []
     var nextIndex: Int32 = 1
     var enslaveCounter = 0
@@ -181,6 +183,17 @@ public final class FakeLinkKernel: NetlinkTransport {
             preconditionFailure("fake kernel: \(port) is not a bridge port")
         }
         fdb.append(FDBEntry(mac: mac, portIndex: portIndex, bridgeIndex: bridge, vlan: vlan, state: state, flags: flags))
+    }
+
+    /// Puts an address on a device, as `ip addr add` would (scope global
+    /// unless told; IFA_F_PERMANENT, as for any address added by hand).
+    public func addAddress(_ text: String, prefixLength: UInt8, device: InterfaceName,
+                           scope: UInt8 = 0, flags: UInt32 = UInt32(IFA_F_PERMANENT)) {
+        let family = text.contains(":") ? AF_INET6 : AF_INET
+        var bytes = [UInt8](repeating: 0, count: family == AF_INET ? 4 : 16)
+        precondition(inet_pton(family, text, &bytes) == 1, "fake kernel: bad address \(text)")
+        addresses.append(InterfaceAddress(interfaceIndex: existing(device), family: family, bytes: bytes,
+                                          prefixLength: prefixLength, scope: scope, flags: flags))
     }
 
     /// Adds an entry to a device's own table (`bridge fdb add MAC dev DEV

@@ -40,6 +40,25 @@ final class BridgePitfallTests: FakeHostTestCase {
         XCTAssertTrue(found.first?.contains("a VLAN on bond0") == true, "\(found)")
     }
 
+    /// Seed 001: the host's address must move to the bridge; link-local
+    /// (the kernel's own fe80::) and other interfaces' addresses do not count.
+    func testAnUplinkCarryingTheHostAddressIsSeed001sPitfall() throws {
+        kernel.addLink("eth1", up: true)
+        kernel.addLink("eth2", up: true)
+        kernel.addAddress("10.99.8.2", prefixLength: 24, device: "eth1")
+        kernel.addAddress("fd99:8::2", prefixLength: 64, device: "eth1")
+        kernel.addAddress("fe80::1", prefixLength: 64, device: "eth1", scope: 253)
+        kernel.addAddress("10.99.9.2", prefixLength: 24, device: "eth2")
+        let found = try pitfalls(uplink: "eth1")
+        XCTAssertEqual(found.count, 1, "\(found)")
+        let text = try XCTUnwrap(found.first)
+        XCTAssertTrue(text.contains("10.99.8.2/24 fd99:8::2/64") && text.contains("put them on br0"), text)
+        XCTAssertFalse(text.contains("fe80") || text.contains("10.99.9.2"), text)
+        kernel.addLink("eth3", up: true)
+        kernel.addAddress("fe80::3", prefixLength: 64, device: "eth3", scope: 253)
+        XCTAssertEqual(try pitfalls(uplink: "eth3"), [], "link-local only: nothing to move")
+    }
+
     func testSoundUplinksHaveNone() throws {
         kernel.addLink("bond0", kind: bond(.activeBackup, allSlavesActive: false), up: true)
         kernel.addLink("bond1", kind: bond(.ieee8023ad), up: true)

@@ -60,6 +60,25 @@ final class BridgeAgentNetnsTests: XCTestCase {
         XCTAssertEqual(agent.stateFiles(), [], "no state left behind")
     }
 
+    /// The host's address on the uplink (seed 001): validate-all and start
+    /// warn and still succeed; `ip -j addr` is the witness of what hanet read.
+    func testAnAddressOnTheUplinkIsAWarningNamingIt() throws {
+        try ns.sh("ip link set bond0 up; ip addr add 10.99.8.2/24 dev bond0; ip addr add fd99:8::2/64 dev bond0 nodad")
+        let uplink = try XCTUnwrap(try links.link(named: "bond0"))
+        let read = try links.addresses(ofIndex: uplink.index).filter(\.isGlobal).map(\.description).sorted()
+        let witness = try ns.exec(["ip", "-j", "addr", "show", "dev", "bond0", "scope", "global"], must: true).stdout
+        for address in read { XCTAssertTrue(witness.contains("\"local\":\"\(address.split(separator: "/")[0])\""), "\(address) in \(witness)") }
+        XCTAssertEqual(read, ["10.99.8.2/24", "fd99:8::2/64"])
+        let logFile = agent.stateDirectory + "/agent.log"
+        let environment = ["HA_LOGFACILITY": "none", "HA_LOGFILE": logFile]
+        XCTAssertEqual(agent.run("validate-all", params, environment: environment).status, 0)
+        XCTAssertEqual(agent.run("start", params, environment: environment).status, 0)
+        let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+        XCTAssertEqual(log.components(separatedBy: "WARNING: uplink bond0 carries the host's address(es) 10.99.8.2/24 fd99:8::2/64").count - 1, 2,
+                       "validate-all and start warn once each: \(log)")
+        XCTAssertEqual(agent.run("stop", params).status, 0)
+    }
+
     func testMonitorReportsWhatIsWrong() throws {
         XCTAssertEqual(agent.run("start", params).status, 0)
         try ns.sh("ip link set xenbr1 arp on")
