@@ -96,7 +96,7 @@ public struct DuplicateSentinel {
         if let events { fds.append(pollfd(fd: events.fileDescriptor, events: Int16(POLLIN), revents: 0)) }
         if let quorum {
             log("sentinel: following this node's quorum (quorum_block=true; quorate now: \(quorum.quorate))")
-            judgeQuorum(quorum, connected: true)
+            judgeQuorum(quorum, connected: true, stopSocket: stopSocket)
             fds.append(pollfd(fd: quorum.fileDescriptor, events: Int16(POLLIN), revents: 0))
         }
         while true {
@@ -111,7 +111,7 @@ public struct DuplicateSentinel {
             if let quorum, let slot = fds.last, slot.fd == quorum.fileDescriptor, slot.revents != 0 {
                 let hungUp = slot.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
                 let connected = quorum.dispatch() && !hungUp
-                judgeQuorum(quorum, connected: connected)
+                judgeQuorum(quorum, connected: connected, stopSocket: stopSocket)
             }
             guard let events, fds[1].revents != 0 else { continue }
             let batch: (entries: [FDBEntry], overrun: Bool)
@@ -132,9 +132,10 @@ public struct DuplicateSentinel {
     }
 
     /// Blocks and exits when this node is outside the quorate partition.
-    /// A block that fails is retried every 100 ms: there is nothing else
-    /// this process could do that keeps the promise.
-    private func judgeQuorum(_ quorum: QuorumSource, connected: Bool) {
+    /// A block that fails is retried every 100 ms (there is nothing else
+    /// this process could do that keeps the promise), while root may still
+    /// end it: a demote must not hang on a sentinel stuck retrying.
+    private func judgeQuorum(_ quorum: QuorumSource, connected: Bool, stopSocket: Int32) {
         guard case .block(let reason) = QuorumWatch().judge(quorate: quorum.quorate, connected: connected) else { return }
         let now = BlockGuard.milliseconds()
         let seen = Int(time(nil))
@@ -146,7 +147,8 @@ public struct DuplicateSentinel {
             } catch {
                 if failures == 0 { log("sentinel: \(reason), but the guests could not be blocked: \(error); retrying every 100 ms") }
                 failures += 1
-                usleep(100_000)
+                var stop = pollfd(fd: stopSocket, events: Int16(POLLIN), revents: 0)
+                if poll(&stop, 1, 100) > 0, case .end = GuardProcess.acceptRequest(stopSocket) { _exit(0) }
             }
         }
         try? record.write(DuplicateRecord.Entry(decision: .quorumLost, macs: [], uplink: "", seen: seen, holdUntil: 0))
