@@ -60,6 +60,15 @@ public struct BridgeAgent: HostAgent {
             ParameterSpec(name: "mtu", type: .integer,
                           shortDescription: "Bridge MTU",
                           longDescription: "MTU of the bridge (68-65535). Default: leave as the kernel sets it."),
+            ParameterSpec(name: "vlan_filtering", type: .boolean, defaultValue: "false",
+                          shortDescription: "VLAN-aware bridge",
+                          longDescription: "true: the bridge filters VLANs (Proxmox's \"VLAN aware\"; `bridge vlan`): each port forwards only its VLANs. Guest ports keep what the hypervisor gives them (the default PVID below until it sets one). false leaves an adopted bridge's setting alone."),
+            ParameterSpec(name: "uplink_vlans",
+                          shortDescription: "VLANs the uplink carries tagged",
+                          longDescription: "With vlan_filtering=true: VLAN ids (1-4094) and ranges the uplink carries tagged to the switch, separated by spaces or commas, e.g. \"10 20 100-110\". Added at start if missing; monitor fails when one is gone."),
+            ParameterSpec(name: "pvid", type: .integer,
+                          shortDescription: "The bridge's default PVID",
+                          longDescription: "With vlan_filtering=true: the VLAN (1-4094) that new ports, the uplink and the bridge itself get untagged. Default: the kernel's (1)."),
         ],
         actions: [
             .start(timeout: .seconds(20)),
@@ -91,8 +100,25 @@ public struct BridgeAgent: HostAgent {
         c.forwardDelay = try p.optionalInteger("forward_delay", in: 0...30).map(UInt32.init)
         c.mac = try p.optionalMAC("mac")
         c.mtu = try p.optionalInteger("mtu", in: 68...65535).map(UInt32.init)
+        c.vlanFiltering = try p.bool("vlan_filtering")
+        c.uplinkVLANs = try Self.vlanIDs(p.list("uplink_vlans"))
+        c.pvid = try p.optionalInteger("pvid", in: 1...4094).map(UInt16.init)
         try c.validate()
         configuration = c
+    }
+
+    /// `10`, `100-110`: ids and inclusive ranges, each 1-4094.
+    static func vlanIDs(_ words: [String]) throws -> [UInt16] {
+        var ids: [UInt16] = []
+        for word in words {
+            let bounds = word.split(separator: "-", omittingEmptySubsequences: false).map { UInt16($0) }
+            guard (1...2).contains(bounds.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil,
+                  low <= high, BridgeVLAN.ids.contains(low), BridgeVLAN.ids.contains(high) else {
+                throw AgentFailure.parameter("uplink_vlans", "'\(word)' is not a VLAN id or range within 1-4094")
+            }
+            ids += Array(low...high)
+        }
+        return ids
     }
 
     /// validate-all and every start: the configuration's errors, and the

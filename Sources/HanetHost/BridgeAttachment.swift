@@ -89,6 +89,10 @@ public final class BridgeAttachment: HostResource {
             let existing = try links.link(named: c.bridge)
             var bridgeOptions = Bridge(stp: c.stp, forwardDelaySeconds: c.forwardDelay)
             if c.forwardDelay == nil { bridgeOptions.forwardDelayCentiseconds = nil }
+            if c.vlanFiltering {
+                bridgeOptions.vlanFiltering = true
+                bridgeOptions.defaultPVID = c.pvid
+            }
             if existing == nil {
                 // Record the intent first: if we die after the kernel made
                 // the bridge, stop still knows it is ours.
@@ -135,6 +139,7 @@ public final class BridgeAttachment: HostResource {
                     try links.setUp(uplinkName, true)
                     done.append("brought \(uplinkName) up")
                 }
+                done += try addMissingUplinkVLANs(uplink)
             }
             if !bridge.isUp {
                 try links.setUp(c.bridge, true)
@@ -150,7 +155,7 @@ public final class BridgeAttachment: HostResource {
             }
         } catch {
             rollback(created: createdNow || createRecorded, attached: attachedNow, attachRecorded: attachRecorded)
-            throw error
+            throw Self.explainingMissingVLANFiltering(error, configuration)
         }
         for line in done { log(line) }
         return done
@@ -282,6 +287,7 @@ public final class BridgeAttachment: HostResource {
         if let stp = bridge.kind?.bridge?.stp, stp != c.stp {
             return .failed("bridge \(c.bridge) has STP \(stp ? "on" : "off"), expected \(c.stp ? "on" : "off")")
         }
+        if let wrong = try vlanProblem(bridge: bridge, in: all) { return .failed(wrong) }
         return .running("bridge \(c.bridge) is up" + (c.uplink.map { " with uplink \($0)" } ?? ""))
     }
 

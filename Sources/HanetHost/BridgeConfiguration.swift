@@ -21,6 +21,14 @@ public struct BridgeConfiguration: Equatable, Sendable {
     public var mac: MACAddress?
     /// 68-65535; nil leaves the kernel's (which follows the lowest port MTU).
     public var mtu: UInt32?
+    /// A VLAN-aware bridge (Proxmox's "VLAN aware"): ports forward only their
+    /// VLANs. false leaves an adopted bridge's setting alone.
+    public var vlanFiltering: Bool = false
+    /// VLANs the uplink carries tagged (a trunk to the switch); guest ports
+    /// keep what the hypervisor gives them.
+    public var uplinkVLANs: [UInt16] = []
+    /// The bridge's default PVID (new ports' untagged VLAN); nil = the kernel's (1).
+    public var pvid: UInt16?
 
     /// Defaults as the agent's: created if absent, ARP and multicast on, STP off.
     public init(bridge: InterfaceName, uplink: InterfaceName? = nil) {
@@ -37,6 +45,15 @@ public struct BridgeConfiguration: Equatable, Sendable {
         }
         if let mac, mac.isMulticast || mac.isZero { throw ConfigurationError("mac", "\(mac) is not a unicast address") }
         if let mtu, !(68...65535).contains(mtu) { throw ConfigurationError("mtu", "must be 68-65535 (got \(mtu))") }
+        if let bad = uplinkVLANs.first(where: { !BridgeVLAN.ids.contains($0) }) {
+            throw ConfigurationError("uplink_vlans", "VLAN ids are 1-4094 (got \(bad))")
+        }
+        if !uplinkVLANs.isEmpty && !vlanFiltering { throw ConfigurationError("uplink_vlans", "needs vlan_filtering=true") }
+        if !uplinkVLANs.isEmpty && uplink == nil { throw ConfigurationError("uplink_vlans", "needs an uplink") }
+        if let pvid {
+            guard vlanFiltering else { throw ConfigurationError("pvid", "needs vlan_filtering=true") }
+            guard BridgeVLAN.ids.contains(pvid) else { throw ConfigurationError("pvid", "must be 1-4094 (got \(pvid))") }
+        }
     }
 
     /// A locally administered unicast MAC derived from the bridge name:

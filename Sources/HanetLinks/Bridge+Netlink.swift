@@ -12,6 +12,7 @@ extension Bridge {
             case IFLA_BR_HELLO_TIME: helloTimeCentiseconds = try attribute.u32()
             case IFLA_BR_MAX_AGE: maxAgeCentiseconds = try attribute.u32()
             case IFLA_BR_VLAN_FILTERING: vlanFiltering = try attribute.u8() != 0
+            case IFLA_BR_VLAN_DEFAULT_PVID: defaultPVID = try attribute.u16()
             default: break
             }
         }
@@ -19,7 +20,7 @@ extension Bridge {
 
     var hasAttributes: Bool {
         stp != nil || forwardDelayCentiseconds != nil || ageingTimeCentiseconds != nil
-            || helloTimeCentiseconds != nil || maxAgeCentiseconds != nil || vlanFiltering != nil
+            || helloTimeCentiseconds != nil || maxAgeCentiseconds != nil || vlanFiltering != nil || defaultPVID != nil
     }
 
     func encode(into request: inout NetlinkRequest) {
@@ -30,6 +31,7 @@ extension Bridge {
         if let maxAgeCentiseconds { request.attribute(UInt16(IFLA_BR_MAX_AGE), u32: maxAgeCentiseconds) }
         if let ageingTimeCentiseconds { request.attribute(UInt16(IFLA_BR_AGEING_TIME), u32: ageingTimeCentiseconds) }
         if let vlanFiltering { request.attribute(UInt16(IFLA_BR_VLAN_FILTERING), u8: vlanFiltering ? 1 : 0) }
+        if let defaultPVID { request.attribute(UInt16(IFLA_BR_VLAN_DEFAULT_PVID), u16: defaultPVID) }
     }
 }
 

@@ -14,6 +14,9 @@ public struct Bridge: Equatable, Sendable {
     public var maxAgeCentiseconds: UInt32?
     /// `IFLA_BR_VLAN_FILTERING`: ports forward only the VLANs configured on them.
     public var vlanFiltering: Bool?
+    /// `IFLA_BR_VLAN_DEFAULT_PVID`: the VLAN a new port gets as its PVID
+    /// (untagged); the bridge's own too. Kernel default 1.
+    public var defaultPVID: UInt16?
 
     /// Options with `stp` and the forward delay (given in seconds, stored in
     /// centiseconds) set when given; the rest stays nil.

@@ -52,6 +52,29 @@ final class BridgeAgentParameterTests: XCTestCase {
         }
     }
 
+    func testVLANAwareParameters() throws {
+        let c = try configuration(["bridge": "vmbr0", "uplink": "bond0", "vlan_filtering": "true",
+                                   "uplink_vlans": "10, 20 100-103", "pvid": "99"])
+        XCTAssertTrue(c.vlanFiltering)
+        XCTAssertEqual(c.uplinkVLANs, [10, 20, 100, 101, 102, 103])
+        XCTAssertEqual(c.pvid, 99)
+        XCTAssertFalse(try configuration(["bridge": "vmbr0"]).vlanFiltering, "off by default")
+        for (values, parameter) in [
+            (["uplink_vlans": "10"], "uplink_vlans"),                              // without vlan_filtering
+            (["vlan_filtering": "true", "uplink_vlans": "0"], "uplink_vlans"),
+            (["vlan_filtering": "true", "uplink_vlans": "4095"], "uplink_vlans"),
+            (["vlan_filtering": "true", "uplink_vlans": "30-20"], "uplink_vlans"),
+            (["vlan_filtering": "true", "uplink_vlans": "1-2-3"], "uplink_vlans"),
+            (["vlan_filtering": "true", "pvid": "4095"], "pvid"),
+            (["pvid": "5"], "pvid"),                                                // without vlan_filtering
+        ] {
+            XCTAssertThrowsError(try configuration(["bridge": "vmbr0", "uplink": "bond0"].merging(values) { $1 }), "\(values)") { error in
+                XCTAssertTrue("\(error)".contains(parameter), "\(values): \(error)")
+            }
+        }
+        XCTAssertThrowsError(try configuration(["bridge": "vmbr0", "vlan_filtering": "true", "uplink_vlans": "10"]), "no uplink")
+    }
+
     func testDerivedMACIsStableUnicastAndLocal() {
         let a = BridgeConfiguration(bridge: "xenbr1").derivedMAC
         XCTAssertEqual(a, BridgeConfiguration(bridge: "xenbr1").derivedMAC)

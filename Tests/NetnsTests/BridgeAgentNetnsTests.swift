@@ -79,6 +79,27 @@ final class BridgeAgentNetnsTests: XCTestCase {
         XCTAssertEqual(agent.run("stop", params).status, 0)
     }
 
+    /// This machine's kernel is built without bridge VLAN filtering (the VM
+    /// tier runs the VLAN-aware bridge on Debian's): a missing kernel
+    /// feature is OCF_ERR_INSTALLED, and the failed start leaves nothing.
+    func testVLANFilteringWithoutKernelSupportIsNotInstalledAndLeavesNothing() throws {
+        let probe = try ns.exec(["ip", "link", "add", "vfprobe", "type", "bridge", "vlan_filtering", "1"])
+        guard probe.status != 0 else {
+            _ = try? ns.exec(["ip", "link", "del", "vfprobe"])
+            throw XCTSkip("this kernel filters bridge VLANs: VLANAwareBridgeVMTests covers it")
+        }
+        var p = params
+        p["vlan_filtering"] = "true"
+        p["uplink_vlans"] = "10 20"
+        let start = agent.run("start", p)
+        XCTAssertEqual(start.status, 5, "\(start)")
+        XCTAssertTrue(start.exitReason?.contains("no bridge VLAN filtering") == true, "\(start)")
+        XCTAssertNil(try links.link(named: "xenbr1"), "rolled back")
+        XCTAssertNil(try links.link(named: "bond0")?.masterIndex)
+        XCTAssertEqual(agent.run("monitor", p).status, 7)
+        XCTAssertEqual(agent.run("stop", p).status, 0)
+    }
+
     func testMonitorReportsWhatIsWrong() throws {
         XCTAssertEqual(agent.run("start", params).status, 0)
         try ns.sh("ip link set xenbr1 arp on")
