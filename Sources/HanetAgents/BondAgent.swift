@@ -52,7 +52,7 @@ public struct BondAgent: HostAgent {
             ParameterSpec(name: "arp_interval", type: .integer, shortDescription: "ARP monitoring interval (ms)",
                           longDescription: "Use ARP probes to arp_ip_target instead of MII to detect failures. Not with 802.3ad, balance-tlb or balance-alb; mutually exclusive with miimon."),
             ParameterSpec(name: "arp_ip_target", shortDescription: "ARP monitoring targets",
-                          longDescription: "Up to 16 IPv4 addresses, space or comma separated; required with arp_interval."),
+                          longDescription: "Up to 16 IPv4 addresses, space or comma separated; required with arp_interval unless ns_ip6_target is given."),
             ParameterSpec(name: "arp_validate", shortDescription: "ARP reply validation",
                           longDescription: "none, active, backup, all, filter, filter_active, filter_backup.", choices: ARPValidate.allCases.map(\.description)),
             ParameterSpec(name: "lacp_rate", shortDescription: "LACPDU rate (802.3ad)",
