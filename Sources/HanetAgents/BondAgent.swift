@@ -52,7 +52,7 @@ public struct BondAgent: HostAgent {
             ParameterSpec(name: "arp_interval", type: .integer, shortDescription: "ARP monitoring interval (ms)",
                           longDescription: "Use ARP probes to arp_ip_target instead of MII to detect failures. Not with 802.3ad, balance-tlb or balance-alb; mutually exclusive with miimon."),
             ParameterSpec(name: "arp_ip_target", shortDescription: "ARP monitoring targets",
-                          longDescription: "Up to 16 IPv4 addresses, space or comma separated; required with arp_interval."),
+                          longDescription: "Up to 16 IPv4 addresses, space or comma separated; required with arp_interval unless ns_ip6_target is given."),
             ParameterSpec(name: "arp_validate", shortDescription: "ARP reply validation",
                           longDescription: "none, active, backup, all, filter, filter_active, filter_backup.", choices: ARPValidate.allCases.map(\.description)),
             ParameterSpec(name: "lacp_rate", shortDescription: "LACPDU rate (802.3ad)",
@@ -70,6 +70,35 @@ public struct BondAgent: HostAgent {
                           longDescription: "0-255 peer notifications (gratuitous ARP and unsolicited NA) sent after a failover."),
             ParameterSpec(name: "all_slaves_active", type: .boolean, shortDescription: "Deliver frames received on inactive slaves",
                           longDescription: "Normally off."),
+            ParameterSpec(name: "active_slave", shortDescription: "Slave made active at start",
+                          longDescription: "One of slaves, made the active slave once the bond is up and the driver saw its link (active-backup, balance-tlb, balance-alb). A later failover, or primary, may choose another slave; monitor does not report that."),
+            ParameterSpec(name: "use_carrier", type: .boolean, shortDescription: "miimon trusts the slaves' carrier state",
+                          longDescription: "on (the kernel's default): miimon reads each slave's carrier; off: it asks the NIC driver by MII/ethtool ioctls, for old drivers only."),
+            ParameterSpec(name: "peer_notif_delay", type: .integer, shortDescription: "Delay between peer notifications after failover (ms)",
+                          longDescription: "0-300000 ms between the gratuitous ARPs / unsolicited NAs of num_grat_arp; default 0. A multiple of miimon (the kernel counts it in miimon intervals); needs miimon."),
+            ParameterSpec(name: "ns_ip6_target", shortDescription: "IPv6 NS monitoring targets",
+                          longDescription: "Up to 16 IPv6 addresses, space or comma separated, probed with neighbour solicitations by the ARP monitor (needs arp_interval); with it, arp_ip_target may be left out. Not ::, ::1 or multicast."),
+            ParameterSpec(name: "arp_all_targets", shortDescription: "Which ARP targets must answer",
+                          longDescription: "any (the kernel's default): a slave is up while one target answers; all: every target must answer. Needs arp_interval.",
+                          choices: ARPAllTargets.allCases.map(\.description)),
+            ParameterSpec(name: "arp_missed_max", type: .integer, shortDescription: "Missed ARP checks before a slave is down",
+                          longDescription: "1-255 arp_interval checks that may fail before the ARP (or NS) monitor marks a slave down; the kernel's default is 2. Needs arp_interval."),
+            ParameterSpec(name: "lacp_active", type: .boolean, shortDescription: "Send LACPDUs unasked (802.3ad)",
+                          longDescription: "on (the kernel's default): send LACPDUs at lacp_rate; off: passive, only after the partner sent one. The kernel sets it only while the bond is down, so an adopted bond that is up must already have it."),
+            ParameterSpec(name: "ad_actor_sys_prio", type: .integer, shortDescription: "LACP system priority (802.3ad)",
+                          longDescription: "1-65535, the kernel's default 65535; the side with the lower value decides which ports aggregate."),
+            ParameterSpec(name: "ad_user_port_key", type: .integer, shortDescription: "Upper 10 bits of the LACP port key (802.3ad)",
+                          longDescription: "0-1023, the kernel's default 0. Set only while the bond is down, like lacp_active."),
+            ParameterSpec(name: "ad_actor_system", shortDescription: "LACP system MAC address (802.3ad)",
+                          longDescription: "The MAC address our LACPDUs carry as the system id instead of the bond's, e.g. for two hosts that present one system to a switch. Not a multicast address."),
+            ParameterSpec(name: "packets_per_slave", type: .integer, shortDescription: "Frames per slave before the next (balance-rr)",
+                          longDescription: "0-65535, the kernel's default 1; 0 picks a slave at random for each frame."),
+            ParameterSpec(name: "tlb_dynamic_lb", type: .boolean, shortDescription: "Balance flows by load (balance-tlb, balance-alb)",
+                          longDescription: "on (the kernel's default): flows move between slaves by load; off: each flow stays on the slave xmit_hash_policy picks. Set only while the bond is down, like lacp_active."),
+            ParameterSpec(name: "lp_interval", type: .integer, shortDescription: "Seconds between learning packets (balance-tlb, balance-alb)",
+                          longDescription: "1-2147483647 seconds between the learning packets sent to each slave's switch; the kernel's default is 1. Other modes ignore it."),
+            ParameterSpec(name: "resend_igmp", type: .integer, shortDescription: "IGMP reports after failover",
+                          longDescription: "0-255 IGMP membership reports sent after a failover, 200 ms apart; the kernel's default is 1, 0 sends none."),
             ParameterSpec(name: "mac", shortDescription: "Bond MAC address",
                           longDescription: "Fixed MAC address, e.g. fe:ff:ff:ff:ff:ff as in the Xen recipe. Default: the first slave's."),
             ParameterSpec(name: "mtu", type: .integer, shortDescription: "Bond MTU", longDescription: "68-65535."),
@@ -142,8 +171,28 @@ public struct BondAgent: HostAgent {
         o.minLinks = try p.optionalInteger("min_links", in: 0...1024).map(UInt32.init)
         o.numPeerNotifications = try p.optionalInteger("num_grat_arp", in: 0...255).map(UInt8.init)
         o.allSlavesActive = try p.optionalBool("all_slaves_active")
+        o.useCarrier = try p.optionalBool("use_carrier")
+        o.peerNotifyDelay = try p.optionalInteger("peer_notif_delay", in: 0...300_000).map(UInt32.init)
+        let nsTargets = try p.list("ns_ip6_target")
+        if !nsTargets.isEmpty {
+            o.nsIP6Targets = try nsTargets.map { text in
+                guard let a = IPv6Address(parsing: text) else { throw AgentFailure.parameter("ns_ip6_target", "'\(text)' is not an IPv6 address") }
+                return a
+            }
+        }
+        o.arpAllTargets = try choice("arp_all_targets", ARPAllTargets.init(parsing:))
+        o.arpMissedMax = try p.optionalInteger("arp_missed_max", in: 1...255).map(UInt8.init)
+        o.lacpActive = try p.optionalBool("lacp_active")
+        o.adActorSysPrio = try p.optionalInteger("ad_actor_sys_prio", in: 1...65535).map(UInt16.init)
+        o.adUserPortKey = try p.optionalInteger("ad_user_port_key", in: 0...1023).map(UInt16.init)
+        o.adActorSystem = try p.optionalMAC("ad_actor_system")
+        o.packetsPerSlave = try p.optionalInteger("packets_per_slave", in: 0...65535).map(UInt32.init)
+        o.tlbDynamicLB = try p.optionalBool("tlb_dynamic_lb")
+        o.lpInterval = try p.optionalInteger("lp_interval", in: 1...2_147_483_647).map(UInt32.init)
+        o.resendIGMP = try p.optionalInteger("resend_igmp", in: 0...255).map(UInt32.init)
         var c = BondConfiguration(bond: bondName, slaves: slaves, options: o)
         c.primary = try p.optionalInterfaceName("primary")
+        c.activeSlave = try p.optionalInterfaceName("active_slave")
         c.mac = try p.optionalMAC("mac")
         c.mtu = try p.optionalInteger("mtu", in: 68...65535).map(UInt32.init)
         c.arp = try p.bool("arp")

@@ -49,6 +49,17 @@ public final class BondSetup: HostResource {
             if let mode = bond.mode, mode != c.mode, !enslaved.isEmpty {
                 throw HostError(.wrongKind, object: c.bond.value, "bond \(c.bond) runs mode \(mode) with slaves \(enslaved.map(\.name.value).joined(separator: " ")); the mode can only be changed on a bond without slaves")
             }
+            if existing.isUp {
+                // BOND_OPTFLAG_IFDOWN: the driver refuses these on an up bond
+                // (EBUSY) even after the slaves were touched; say so first.
+                let delta = c.options.difference(from: bond)
+                let downOnly = [("mode", delta.mode != nil), ("lacp_rate", delta.lacpRate != nil), ("ad_select", delta.adSelect != nil),
+                                ("lacp_active", delta.lacpActive != nil), ("ad_user_port_key", delta.adUserPortKey != nil),
+                                ("tlb_dynamic_lb", delta.tlbDynamicLB != nil)].filter(\.1).map(\.0)
+                if !downOnly.isEmpty {
+                    throw HostError(.wrongKind, object: c.bond.value, "bond \(c.bond) is up and the kernel changes \(downOnly.joined(separator: ", ")) only while it is down; set them down or as the bond has them")
+                }
+            }
         }
         for slave in c.slaves {
             guard let link = all.first(where: { $0.name == slave }) else { throw Self.missingSlave(slave) }
@@ -117,6 +128,7 @@ public final class BondSetup: HostResource {
                 try links.setUp(c.bond, true)
                 done.append("brought \(c.bond) up")
             }
+            if let active = c.activeSlave, try selectActiveSlave(active) { done.append("active slave \(active)") }
             for id in c.vlans {
                 let name = try c.vlanName(id)
                 if let existing = try links.link(named: name) {
@@ -139,6 +151,32 @@ public final class BondSetup: HostResource {
         for line in done { log(line) }
         waitForCarrier()
         return done
+    }
+
+    /// Makes `slave` the active slave unless it already is. The driver takes
+    /// one only once its MII monitor saw the link up and the bond has an
+    /// active slave to replace (EINVAL before), so this waits for both, as
+    /// long as `waitForCarrier` would. True when it changed the active slave.
+    private func selectActiveSlave(_ slave: InterfaceName) throws -> Bool {
+        let o = configuration.options
+        let budgetMs = min(5000, Int(o.updelay ?? 0) + 3 * Int(o.miimon ?? o.arpInterval ?? 100) + 300)
+        var waited = 0
+        while true {
+            let all = try links.list()
+            guard let bond = all.first(where: { $0.name == configuration.bond }),
+                  let link = all.first(where: { $0.name == slave }) else { break }
+            if bond.kind?.bond?.activeSlaveIndex == link.index { return false }
+            let ready = link.bondSlave?.miiStatus == .up && (bond.kind?.bond?.activeSlaveIndex ?? 0) != 0
+            if ready || waited >= budgetMs {
+                var choice = Bond()
+                choice.activeSlaveIndex = link.index
+                try links.modify(configuration.bond, kind: .bond(choice))
+                return true
+            }
+            usleep(50_000)
+            waited += 50
+        }
+        throw Self.missingSlave(slave)
     }
 
     /// The first monitor follows start at once; give miimon (plus updelay)

@@ -49,6 +49,49 @@ public struct Bond: Equatable, Sendable {
     public var adSelect: ADSelect?
     /// 802.3ad aggregator state (read only).
     public var adInfo: BondADInfo?
+    /// `IFLA_BOND_AD_ACTOR_SYS_PRIO` (802.3ad): our LACP system priority,
+    /// 1-65535 (65535 by default); the partner with the lower one decides
+    /// which ports aggregate.
+    public var adActorSysPrio: UInt16?
+    /// `IFLA_BOND_AD_USER_PORT_KEY` (802.3ad): the upper 10 bits of our LACP
+    /// port key, 0-1023. The kernel changes it only while the bond is down.
+    public var adUserPortKey: UInt16?
+    /// `IFLA_BOND_AD_ACTOR_SYSTEM` (802.3ad): the system MAC our LACPDUs
+    /// carry instead of the bond's own; the kernel refuses multicast ones.
+    /// Two hosts presenting one system to a switch (MLAG-style) need it.
+    public var adActorSystem: MACAddress?
+    /// `IFLA_BOND_AD_LACP_ACTIVE` (802.3ad): false waits for the partner's
+    /// LACPDUs before sending any ("passive"). Only while the bond is down.
+    public var lacpActive: Bool?
+    /// `IFLA_BOND_ARP_ALL_TARGETS`: whether one answering target keeps a
+    /// slave up (`any`) or every target must answer (`all`).
+    public var arpAllTargets: ARPAllTargets?
+    /// `IFLA_BOND_MISSED_MAX`: how many `arpInterval` checks may fail before
+    /// the ARP (or NS) monitor marks a slave down, 1-255 (2 by default).
+    public var arpMissedMax: UInt8?
+    /// `IFLA_BOND_NS_IP6_TARGET`: IPv6 addresses the ARP monitor probes with
+    /// neighbour solicitations (at most 16), alongside or instead of
+    /// `arpIPTargets`.
+    public var nsIP6Targets: [IPv6Address]?
+    /// `IFLA_BOND_PEER_NOTIF_DELAY`: ms between the peer notifications sent
+    /// after a failover, 0-300000; needs MII monitoring (the kernel stores it
+    /// as a multiple of `miimon`, rounding down).
+    public var peerNotifyDelay: UInt32?
+    /// `IFLA_BOND_TLB_DYNAMIC_LB` (balance-tlb, balance-alb): false places
+    /// flows by `xmitHashPolicy` instead of by load. Only while the bond is down.
+    public var tlbDynamicLB: Bool?
+    /// `IFLA_BOND_RESEND_IGMP`: IGMP membership reports sent after a
+    /// failover, 0-255 (1 by default), so multicast keeps flowing.
+    public var resendIGMP: UInt32?
+    /// `IFLA_BOND_USE_CARRIER`: true lets miimon trust the slave's carrier
+    /// state; false asks the driver by MII/ethtool ioctls (old NICs only).
+    public var useCarrier: Bool?
+    /// `IFLA_BOND_PACKETS_PER_SLAVE` (balance-rr): frames sent on one slave
+    /// before moving to the next, 0-65535; 0 picks a slave at random.
+    public var packetsPerSlave: UInt32?
+    /// `IFLA_BOND_LP_INTERVAL`: seconds between the learning packets
+    /// balance-tlb and balance-alb send to each slave's switch, 1-2147483647.
+    public var lpInterval: UInt32?
 
     /// Options with only `mode` and `miimon` set (when given); set the rest
     /// as needed. Unset options get the kernel's defaults when the bond is
@@ -188,6 +231,13 @@ public enum ARPValidate: UInt32, KernelOption {
     public var description: String {
         ["none", "active", "backup", "all", "filter", "filter_active", "filter_backup"][Int(rawValue)]
     }
+}
+
+/// `arp_all_targets`: how many ARP targets must answer for a slave to count as up.
+public enum ARPAllTargets: UInt32, KernelOption {
+    /// `any` (0): one answering target is enough; `all` (1): every one must answer.
+    case any = 0, all = 1
+    public var description: String { self == .any ? "any" : "all" }
 }
 
 /// 802.3ad aggregator as the bond reports it.

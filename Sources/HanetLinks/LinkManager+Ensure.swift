@@ -168,6 +168,20 @@ extension Bond {
         delta.minLinks = pick(minLinks, existing.minLinks)
         delta.lacpRate = pick(lacpRate, existing.lacpRate)
         delta.adSelect = pick(adSelect, existing.adSelect)
+        delta.adActorSysPrio = pick(adActorSysPrio, existing.adActorSysPrio)
+        delta.adUserPortKey = pick(adUserPortKey, existing.adUserPortKey)
+        delta.adActorSystem = pick(adActorSystem, existing.adActorSystem)
+        delta.lacpActive = pick(lacpActive, existing.lacpActive)
+        delta.arpAllTargets = pick(arpAllTargets, existing.arpAllTargets)
+        delta.arpMissedMax = pick(arpMissedMax, existing.arpMissedMax)
+        // The kernel reports no nest at all once the list is empty.
+        delta.nsIP6Targets = pick(nsIP6Targets, existing.nsIP6Targets ?? (nsIP6Targets == [] ? [] : nil))
+        delta.peerNotifyDelay = pick(peerNotifyDelay, existing.peerNotifyDelay)
+        delta.tlbDynamicLB = pick(tlbDynamicLB, existing.tlbDynamicLB)
+        delta.resendIGMP = pick(resendIGMP, existing.resendIGMP)
+        delta.useCarrier = pick(useCarrier, existing.useCarrier)
+        delta.packetsPerSlave = pick(packetsPerSlave, existing.packetsPerSlave)
+        delta.lpInterval = pick(lpInterval, existing.lpInterval)
         delta.activeSlaveIndex = pick(activeSlaveIndex, existing.activeSlaveIndex)
         return delta
     }

@@ -34,6 +34,9 @@ struct FakeLinkDevice {
     var originalMTU: UInt32?
     /// Bond: primary slave by ifindex, as last set (reported only while it is a slave).
     var primaryIndex: Int32?
+    /// Bond: the slave last made active by hand (`active_slave`); it stays
+    /// active while its link is up and the primary's is not.
+    var chosenActiveIndex: Int32?
     /// Bridge port set to `disabled` by hand (`bridge link set state 0`);
     /// any change of the port itself lifts it, as the kernel's carrier check does.
     var portDisabled = false
@@ -93,6 +96,15 @@ extension Bond {
         bond.minLinks = 0
         bond.lacpRate = .slow
         bond.adSelect = .stable
+        bond.lacpActive = true
+        bond.arpAllTargets = .any
+        bond.arpMissedMax = 2
+        bond.peerNotifyDelay = 0
+        bond.tlbDynamicLB = true
+        bond.resendIGMP = 1
+        bond.useCarrier = true
+        bond.packetsPerSlave = 1
+        bond.lpInterval = 1
         return bond
     }()
 
@@ -115,6 +127,19 @@ extension Bond {
         if let v = delta.minLinks { merged.minLinks = v }
         if let v = delta.lacpRate { merged.lacpRate = v }
         if let v = delta.adSelect { merged.adSelect = v }
+        if let v = delta.adActorSysPrio { merged.adActorSysPrio = v }
+        if let v = delta.adUserPortKey { merged.adUserPortKey = v }
+        if let v = delta.adActorSystem { merged.adActorSystem = v }
+        if let v = delta.lacpActive { merged.lacpActive = v }
+        if let v = delta.arpAllTargets { merged.arpAllTargets = v }
+        if let v = delta.arpMissedMax { merged.arpMissedMax = v }
+        if let v = delta.nsIP6Targets { merged.nsIP6Targets = v.isEmpty ? nil : v }
+        if let v = delta.peerNotifyDelay { merged.peerNotifyDelay = v }
+        if let v = delta.tlbDynamicLB { merged.tlbDynamicLB = v }
+        if let v = delta.resendIGMP { merged.resendIGMP = v }
+        if let v = delta.useCarrier { merged.useCarrier = v }
+        if let v = delta.packetsPerSlave { merged.packetsPerSlave = v }
+        if let v = delta.lpInterval { merged.lpInterval = v }
         merged.primaryIndex = nil
         merged.activeSlaveIndex = nil
         return merged

@@ -191,12 +191,26 @@ extension FakeLinkKernel {
                 }
                 if device.flags.contains(.up) { throw Refusal(EBUSY, "unable to set option because the bond is up") }
             }
+            // bond_opt_check_deps: BOND_OPTFLAG_IFDOWN options are refused on
+            // an up bond even when the value would not change.
+            let ifDownOnly = delta.lacpActive != nil || delta.adUserPortKey != nil || delta.tlbDynamicLB != nil
+            if device.flags.contains(.up), ifDownOnly {
+                throw Refusal(EBUSY, "unable to set option because the bond is up")
+            }
             var merged = have.merging(delta)
             // One link monitor at a time: the driver turns the other off.
             if let miimon = delta.miimon, miimon > 0 { merged.arpInterval = 0 }
             if let interval = delta.arpInterval, interval > 0 { merged.miimon = 0 }
             devices[index]?.kind = .bond(merged)
             if let primary = delta.primaryIndex { devices[index]?.primaryIndex = primary == 0 ? nil : primary }
+            // bond_option_active_slave_set: one of its slaves, with link, in a
+            // mode with an active slave; EINVAL otherwise.
+            if let active = delta.activeSlaveIndex, active != 0 {
+                guard merged.mode == .activeBackup, devices[active]?.masterIndex == index, miiUp(active) else {
+                    throw Refusal(EINVAL, "invalid option value")
+                }
+                devices[index]?.chosenActiveIndex = active
+            }
         case (.bridge(let have)?, .bridge(let delta)?):
             devices[index]?.kind = .bridge(have.merging(delta))
         default:

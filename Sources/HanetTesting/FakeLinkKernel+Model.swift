@@ -142,6 +142,7 @@ extension FakeLinkKernel {
         guard let bond = devices[bondIndex], bond.kind?.bond?.mode == .activeBackup else { return nil }
         let candidates = ports(of: bondIndex).filter { miiUp($0.index) }.sorted { $0.slaveOrder < $1.slaveOrder }
         if let primary = bond.primaryIndex, candidates.contains(where: { $0.index == primary }) { return primary }
+        if let chosen = bond.chosenActiveIndex, candidates.contains(where: { $0.index == chosen }) { return chosen }
         return candidates.first?.index
     }
 

@@ -144,6 +144,23 @@ extension FakeLinkKernel {
         if let v = bond.minLinks { data.attribute(UInt16(IFLA_BOND_MIN_LINKS), u32: v) }
         if let v = bond.lacpRate { data.attribute(UInt16(IFLA_BOND_AD_LACP_RATE), u8: v.rawValue) }
         if let v = bond.adSelect { data.attribute(UInt16(IFLA_BOND_AD_SELECT), u8: v.rawValue) }
+        if let v = bond.adActorSysPrio { data.attribute(UInt16(IFLA_BOND_AD_ACTOR_SYS_PRIO), u16: v) }
+        if let v = bond.adUserPortKey { data.attribute(UInt16(IFLA_BOND_AD_USER_PORT_KEY), u16: v) }
+        if let v = bond.adActorSystem { data.attribute(UInt16(IFLA_BOND_AD_ACTOR_SYSTEM), bytes: v.array) }
+        if let v = bond.lacpActive { data.attribute(UInt16(IFLA_BOND_AD_LACP_ACTIVE), u8: v ? 1 : 0) }
+        if let v = bond.arpAllTargets { data.attribute(UInt16(IFLA_BOND_ARP_ALL_TARGETS), u32: v.rawValue) }
+        if let v = bond.arpMissedMax { data.attribute(UInt16(IFLA_BOND_MISSED_MAX), u8: v) }
+        if let targets = bond.nsIP6Targets, !targets.isEmpty {
+            data.nest(UInt16(IFLA_BOND_NS_IP6_TARGET), flagged: false) { nest in
+                for (i, target) in targets.enumerated() { nest.attribute(UInt16(i), bytes: target.bytes) }
+            }
+        }
+        if let v = bond.peerNotifyDelay { data.attribute(UInt16(IFLA_BOND_PEER_NOTIF_DELAY), u32: v) }
+        if let v = bond.tlbDynamicLB { data.attribute(UInt16(IFLA_BOND_TLB_DYNAMIC_LB), u8: v ? 1 : 0) }
+        if let v = bond.resendIGMP { data.attribute(UInt16(IFLA_BOND_RESEND_IGMP), u32: v) }
+        if let v = bond.useCarrier { data.attribute(UInt16(IFLA_BOND_USE_CARRIER), u8: v ? 1 : 0) }
+        if let v = bond.packetsPerSlave { data.attribute(UInt16(IFLA_BOND_PACKETS_PER_SLAVE), u32: v) }
+        if let v = bond.lpInterval { data.attribute(UInt16(IFLA_BOND_LP_INTERVAL), u32: v) }
     }
 
     private func encode(_ slave: BondSlaveState, into data: inout NetlinkRequest) {

@@ -183,6 +183,19 @@ struct FakeLinkRequest {
             if let v = b.minLinks { words += ["min_links", "\(v)"] }
             if let v = b.lacpRate { words += ["lacp_rate", "\(v)"] }
             if let v = b.adSelect { words += ["ad_select", "\(v)"] }
+            if let v = b.peerNotifyDelay { words += ["peer_notify_delay", "\(v)"] }
+            if let v = b.useCarrier { words += ["use_carrier", v ? "1" : "0"] }
+            if let v = b.nsIP6Targets { words += ["ns_ip6_target", v.map(\.description).joined(separator: ",")] }
+            if let v = b.arpAllTargets { words += ["arp_all_targets", "\(v)"] }
+            if let v = b.arpMissedMax { words += ["arp_missed_max", "\(v)"] }
+            if let v = b.lacpActive { words += ["lacp_active", v ? "on" : "off"] }
+            if let v = b.adActorSysPrio { words += ["ad_actor_sys_prio", "\(v)"] }
+            if let v = b.adUserPortKey { words += ["ad_user_port_key", "\(v)"] }
+            if let v = b.adActorSystem { words += ["ad_actor_system", "\(v)"] }
+            if let v = b.resendIGMP { words += ["resend_igmp", "\(v)"] }
+            if let v = b.packetsPerSlave { words += ["packets_per_slave", "\(v)"] }
+            if let v = b.tlbDynamicLB { words += ["tlb_dynamic_lb", v ? "1" : "0"] }
+            if let v = b.lpInterval { words += ["lp_interval", "\(v)"] }
             if let v = b.activeSlaveIndex { words += ["active_slave", named(v)] }
         case .vlan(let v)?:
             words += ["id", "\(v.id)"]

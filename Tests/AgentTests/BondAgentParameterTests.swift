@@ -49,6 +49,32 @@ final class BondAgentParameterTests: XCTestCase {
         XCTAssertEqual(arp.options.arpIPTargets?.map(\.description), ["192.168.1.1", "192.168.1.2"])
     }
 
+    /// Every option of the 6.1 driver, each in a mode where the kernel takes it.
+    func testEveryKernelOptionParses() throws {
+        let lacp = try parse(["mode": "802.3ad", "lacp_active": "off", "ad_actor_sys_prio": "100", "ad_user_port_key": "1023",
+                              "ad_actor_system": "02:00:00:00:00:01", "resend_igmp": "0", "use_carrier": "off", "peer_notif_delay": "300"])
+        XCTAssertEqual(lacp.options.lacpActive, false)
+        XCTAssertEqual(lacp.options.adActorSysPrio, 100)
+        XCTAssertEqual(lacp.options.adUserPortKey, 1023)
+        XCTAssertEqual(lacp.options.adActorSystem, "02:00:00:00:00:01")
+        XCTAssertEqual(lacp.options.resendIGMP, 0)
+        XCTAssertEqual(lacp.options.useCarrier, false)
+        XCTAssertEqual(lacp.options.peerNotifyDelay, 300)
+        let arp = try parse(["arp_interval": "100", "ns_ip6_target": "2001:db8::1, fe80::1", "arp_all_targets": "all",
+                             "arp_missed_max": "255", "active_slave": "eth2"])
+        XCTAssertEqual(arp.options.nsIP6Targets?.map(\.description), ["2001:db8::1", "fe80::1"], "NS targets alone are enough")
+        XCTAssertNil(arp.options.arpIPTargets)
+        XCTAssertEqual(arp.options.arpAllTargets, .all)
+        XCTAssertEqual(arp.options.arpMissedMax, 255)
+        XCTAssertEqual(arp.activeSlave, "eth2")
+        XCTAssertNil(arp.options.activeSlaveIndex, "resolved at start, when the slave is enslaved")
+        let rr = try parse(["mode": "balance-rr", "packets_per_slave": "0", "lp_interval": "2147483647"])
+        XCTAssertEqual(rr.options.packetsPerSlave, 0)
+        XCTAssertEqual(rr.options.lpInterval, 2_147_483_647)
+        let tlb = try parse(["mode": "balance-alb", "tlb_dynamic_lb": "0", "active_slave": "eth1"])
+        XCTAssertEqual(tlb.options.tlbDynamicLB, false)
+    }
+
     func testAllSevenModesByNameAndNumber() throws {
         for mode in BondMode.allCases {
             XCTAssertEqual(try parse(["mode": mode.description]).mode, mode)
@@ -87,6 +113,40 @@ final class BondAgentParameterTests: XCTestCase {
             (["vlans": "10 10"], "parameter 'vlans': VLAN 10 is listed twice"),
             (["bond": "bondinterface", "vlans": "1000"], "parameter 'vlans': bondinterface.1000 would be longer than 15 characters"),
             (["degraded": "sometimes"], "parameter 'degraded'"),
+            (["active_slave": "eth3"], "parameter 'active_slave': eth3 is not one of slaves (eth1 eth2)"),
+            (["mode": "balance-xor", "active_slave": "eth1"], "parameter 'active_slave': only applies to active-backup, balance-tlb and balance-alb"),
+            (["active_slave": "e/1"], "parameter 'active_slave': interface name 'e/1' contains '/'"),
+            (["lacp_active": "off"], "parameter 'lacp_active': only applies to mode 802.3ad (mode is active-backup)"),
+            (["mode": "802.3ad", "lacp_active": "maybe"], "parameter 'lacp_active'"),
+            (["ad_actor_sys_prio": "100"], "parameter 'ad_actor_sys_prio': only applies to mode 802.3ad"),
+            (["mode": "802.3ad", "ad_actor_sys_prio": "0"], "parameter 'ad_actor_sys_prio'"),
+            (["mode": "802.3ad", "ad_actor_sys_prio": "65536"], "parameter 'ad_actor_sys_prio'"),
+            (["ad_user_port_key": "5"], "parameter 'ad_user_port_key': only applies to mode 802.3ad"),
+            (["mode": "802.3ad", "ad_user_port_key": "1024"], "parameter 'ad_user_port_key'"),
+            (["ad_actor_system": "02:00:00:00:00:01"], "parameter 'ad_actor_system': only applies to mode 802.3ad"),
+            (["mode": "802.3ad", "ad_actor_system": "01:00:5e:00:00:01"], "parameter 'ad_actor_system': 01:00:5e:00:00:01 is a multicast address"),
+            (["mode": "802.3ad", "ad_actor_system": "02:00:00:00:00"], "parameter 'ad_actor_system': '02:00:00:00:00' is not a MAC address"),
+            (["arp_all_targets": "all"], "parameter 'arp_all_targets': needs arp_interval"),
+            (["arp_interval": "100", "arp_ip_target": "10.0.0.1", "arp_all_targets": "most"], "parameter 'arp_all_targets': 'most' is not one of: any, all"),
+            (["arp_missed_max": "3"], "parameter 'arp_missed_max': needs arp_interval"),
+            (["arp_interval": "100", "arp_ip_target": "10.0.0.1", "arp_missed_max": "0"], "parameter 'arp_missed_max'"),
+            (["arp_interval": "100", "arp_ip_target": "10.0.0.1", "arp_missed_max": "256"], "parameter 'arp_missed_max'"),
+            (["ns_ip6_target": "2001:db8::1"], "parameter 'ns_ip6_target': needs arp_interval"),
+            (["arp_interval": "100", "ns_ip6_target": "2001:db8::g"], "parameter 'ns_ip6_target': '2001:db8::g' is not an IPv6 address"),
+            (["arp_interval": "100", "ns_ip6_target": "ff02::1"], "parameter 'ns_ip6_target': ff02::1 cannot be a target"),
+            (["arp_interval": "100", "ns_ip6_target": "::1"], "parameter 'ns_ip6_target': ::1 cannot be a target"),
+            (["arp_interval": "100", "ns_ip6_target": "2001:db8::1 2001:DB8::1"], "parameter 'ns_ip6_target': lists 2001:db8::1 twice"),
+            (["arp_interval": "100", "ns_ip6_target": (1...17).map { "2001:db8::\($0)" }.joined(separator: " ")], "parameter 'ns_ip6_target': at most 16 targets (got 17)"),
+            (["peer_notif_delay": "150"], "parameter 'peer_notif_delay': must be a multiple of miimon (100)"),
+            (["peer_notif_delay": "300100"], "parameter 'peer_notif_delay'"),
+            (["arp_interval": "100", "arp_ip_target": "10.0.0.1", "peer_notif_delay": "200"], "parameter 'peer_notif_delay': needs miimon"),
+            (["tlb_dynamic_lb": "off"], "parameter 'tlb_dynamic_lb': only applies to balance-tlb and balance-alb (mode is active-backup)"),
+            (["resend_igmp": "256"], "parameter 'resend_igmp'"),
+            (["use_carrier": "perhaps"], "parameter 'use_carrier'"),
+            (["packets_per_slave": "4"], "parameter 'packets_per_slave': only applies to mode balance-rr (mode is active-backup)"),
+            (["mode": "balance-rr", "packets_per_slave": "65536"], "parameter 'packets_per_slave'"),
+            (["lp_interval": "0"], "parameter 'lp_interval'"),
+            (["lp_interval": "2147483648"], "parameter 'lp_interval'"),
         ]
         for (values, expected) in cases {
             let got = reason(values)

@@ -336,6 +336,16 @@ final class BondSetupTests: FakeHostTestCase {
             ("mtu", { $0.mtu = 20 }),
             ("vlans", { $0.vlans = [4095] }),
             ("vlans", { $0.vlans = [10, 10] }),
+            ("active_slave", { $0.activeSlave = "eth2" }),
+            ("lacp_active", { $0.options.lacpActive = false }),
+            ("ad_actor_system", { $0.options.mode = .ieee8023ad; $0.options.adActorSystem = "01:80:c2:00:00:02" }),
+            ("arp_missed_max", { $0.options.arpMissedMax = 3 }),
+            ("ns_ip6_target", { $0.options.miimon = 0; $0.options.arpInterval = 100; $0.options.nsIP6Targets = [IPv6Address(parsing: "ff02::1")!] }),
+            ("peer_notif_delay", { $0.options.peerNotifyDelay = 15 }),
+            ("packets_per_slave", { $0.options.packetsPerSlave = 2 }),
+            ("tlb_dynamic_lb", { $0.options.tlbDynamicLB = false }),
+            ("lp_interval", { $0.options.lpInterval = 0 }),
+            ("resend_igmp", { $0.options.resendIGMP = 300 }),
         ]
         for (parameter, configure) in cases {
             assertConfigurationError(parameter) { try configuration(configure).validate() }
@@ -343,5 +353,61 @@ final class BondSetupTests: FakeHostTestCase {
         }
         XCTAssertEqual(kernel.requests.count, 0, "refused before the kernel was asked anything")
         XCTAssertNoThrow(try configuration().validate())
+    }
+
+    // MARK: options of issue 15
+
+    /// The driver takes active_slave only for an enslaved slave with link, so
+    /// start sets it after the bond is up; a second start changes nothing.
+    func testActiveSlaveIsSetByNameOnceTheBondIsUp() throws {
+        let setup = bond { $0.activeSlave = "eth1" }
+        let done = try setup.start()
+        XCTAssertEqual(Array(changes().suffix(2)), ["link set bond0 up", "link set bond0 type bond active_slave eth1"])
+        XCTAssertEqual(done.last, "active slave eth1")
+        XCTAssertEqual(kernel.link(named: "bond0")?.kind?.bond?.activeSlaveIndex, kernel.link(named: "eth1")?.index)
+        let mark = kernel.requests.count
+        XCTAssertEqual(try setup.start(), [])
+        XCTAssertEqual(changes(since: mark), [])
+    }
+
+    func testNewOptionsReachTheKernelAtCreation() throws {
+        let setup = bond {
+            $0.options.mode = .ieee8023ad
+            $0.options.lacpActive = false
+            $0.options.adActorSysPrio = 100
+            $0.options.adUserPortKey = 7
+            $0.options.adActorSystem = "02:00:00:00:00:01"
+            $0.options.resendIGMP = 3
+            $0.options.useCarrier = false
+            $0.options.peerNotifyDelay = 20
+        }
+        try setup.start()
+        XCTAssertEqual(changes().first, "link add bond0 type bond mode 802.3ad miimon 10 peer_notify_delay 20 use_carrier 0 lacp_active off ad_actor_sys_prio 100 ad_user_port_key 7 ad_actor_system 02:00:00:00:00:01 resend_igmp 3")
+        let b = try XCTUnwrap(kernel.link(named: "bond0")?.kind?.bond)
+        XCTAssertEqual(b.lacpActive, false)
+        XCTAssertEqual(b.adActorSysPrio, 100)
+        XCTAssertEqual(b.adUserPortKey, 7)
+        XCTAssertEqual(b.adActorSystem, "02:00:00:00:00:01")
+        XCTAssertEqual(b.resendIGMP, 3)
+        XCTAssertEqual(b.useCarrier, false)
+        XCTAssertEqual(b.peerNotifyDelay, 20)
+        let mark = kernel.requests.count
+        XCTAssertEqual(try setup.start(), [], "read back equal: nothing to change")
+        XCTAssertEqual(changes(since: mark), [])
+    }
+
+    /// lacp_active, ad_user_port_key, tlb_dynamic_lb (like mode, lacp_rate,
+    /// ad_select) change only on a down bond: an up one is refused by name
+    /// before any slave is touched, instead of failing half-way with EBUSY.
+    func testAdoptingAnUpBondRefusesOptionsTheKernelSetsOnlyWhileDown() throws {
+        var existing = Bond(mode: .ieee8023ad, miimon: 10)
+        existing.lacpActive = true
+        kernel.addLink("bond0", kind: .bond(existing), up: true)
+        let error = assertHostError(.wrongKind) {
+            try bond { $0.options.mode = .ieee8023ad; $0.options.lacpActive = false; $0.options.adUserPortKey = 3 }.start()
+        }
+        XCTAssertEqual(error?.reason, "bond bond0 is up and the kernel changes lacp_active, ad_user_port_key only while it is down; set them down or as the bond has them")
+        XCTAssertEqual(changes(), [])
+        XCTAssertNoThrow(try bond { $0.options.mode = .ieee8023ad; $0.options.lacpActive = true }.start(), "the value it has is no change")
     }
 }

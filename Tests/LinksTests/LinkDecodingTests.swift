@@ -33,6 +33,35 @@ final class LinkDecodingTests: XCTestCase {
         XCTAssertNotNil(bridge.ageingTimeCentiseconds)
     }
 
+    /// IFLA_INFO_DATA of iproute2's request: the kernel's bond_fill_info
+    /// writes each option in the same type and width as bond_changelink reads it.
+    private func bondData(_ hex: String) throws -> Bond {
+        let attributes = try message(hex).attributes(after: 16, context: "test")
+        let info = try XCTUnwrap(attributes[UInt16(18)]).nested()   // IFLA_LINKINFO
+        return try Bond(attributes: try XCTUnwrap(info[UInt16(2)]).nested())   // IFLA_INFO_DATA
+    }
+
+    func testDecodesEveryBondOptionIproute2Writes() throws {
+        XCTAssertEqual(try bondData(IPRouteCaptures.addBond8023adOptions), BondSamples.ieee8023ad)
+        XCTAssertEqual(try bondData(IPRouteCaptures.addBondARPOptions), BondSamples.arpMonitor)
+        XCTAssertEqual(try bondData(IPRouteCaptures.addBondRROptions), BondSamples.roundRobin)
+        XCTAssertEqual(try bondData(IPRouteCaptures.addBondTLBOptions), BondSamples.tlb)
+        let arp = try bondData(IPRouteCaptures.addBondARPOptions)
+        XCTAssertEqual(arp.nsIP6Targets?.map(\.description), ["2001:db8::1", "2001:db8::2"])
+        XCTAssertEqual(try bondData(IPRouteCaptures.addBond8023adOptions).adActorSystem?.description, "02:00:00:00:00:01")
+    }
+
+    func testIPv6AddressParsesWhatIPAcceptsAndKnowsWhatTheBondRefuses() throws {
+        XCTAssertEqual(IPv6Address(parsing: "2001:DB8:0:0::1")?.description, "2001:db8::1")
+        XCTAssertEqual(IPv6Address(parsing: "::ffff:192.0.2.1")?.bytes.suffix(4), [192, 0, 2, 1])
+        for bad in ["", "2001:db8::1/64", "[2001:db8::1]", "192.0.2.1", "2001:db8:::1", "fe80::1%eth0"] {
+            XCTAssertNil(IPv6Address(parsing: bad), bad)
+        }
+        for refused in ["::", "::1", "ff02::1"] { XCTAssertEqual(IPv6Address(parsing: refused)?.isUsableNSTarget, false, refused) }
+        XCTAssertEqual(IPv6Address(parsing: "fe80::1")?.isUsableNSTarget, true)
+        XCTAssertNil(IPv6Address(bytes: [1, 2, 3]))
+    }
+
     /// Every truncation of a real message must throw or decode, never trap.
     func testTruncatedMessagesThrowInsteadOfTrapping() throws {
         let full = bytes(hex: IPRouteCaptures.vifReply)

@@ -83,6 +83,26 @@ final class LinkEncodingTests: XCTestCase {
                     IPRouteCaptures.addBond)
     }
 
+    func testAddBondWith8023adOptionsMatchesIproute2() {
+        assertBytes(encoded(LinkManager.addRequest("bond0", kind: .bond(BondSamples.ieee8023ad), parentIndex: nil, mac: nil, mtu: nil)),
+                    IPRouteCaptures.addBond8023adOptions)
+    }
+
+    func testAddBondWithARPMonitorOptionsMatchesIproute2() {
+        assertBytes(encoded(LinkManager.addRequest("bond1", kind: .bond(BondSamples.arpMonitor), parentIndex: nil, mac: nil, mtu: nil)),
+                    IPRouteCaptures.addBondARPOptions)
+    }
+
+    func testAddBondWithRoundRobinOptionsMatchesIproute2() {
+        assertBytes(encoded(LinkManager.addRequest("bond2", kind: .bond(BondSamples.roundRobin), parentIndex: nil, mac: nil, mtu: nil)),
+                    IPRouteCaptures.addBondRROptions)
+    }
+
+    func testAddBondWithTLBOptionsMatchesIproute2() {
+        assertBytes(encoded(LinkManager.addRequest("bond3", kind: .bond(BondSamples.tlb), parentIndex: nil, mac: nil, mtu: nil)),
+                    IPRouteCaptures.addBondTLBOptions)
+    }
+
     func testSetFlagsRequestCarriesOnlyTheChangedBit() throws {
         let request = LinkManager.linkRequest(16, flags: 0, name: "br0", ifiFlags: LinkFlags.noARP.rawValue, change: LinkFlags.noARP.rawValue)
         let message = NetlinkMessage(type: 16, flags: 0, sequence: 1, portID: 0, payload: request.payload)

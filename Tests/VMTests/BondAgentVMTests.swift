@@ -188,4 +188,74 @@ final class BondAgentVMTests: XCTestCase {
         XCTAssertEqual(try ns.exec(crm + ["--force-stop"]).status, 0)
         XCTAssertEqual(try ns.exec(crm + ["--force-check"]).status, 7)
     }
+
+    // MARK: options of issue 15, as Pacemaker sets them
+
+    private func ipInfoData(_ namespace: TestNamespace, _ device: String) throws -> [String: String] {
+        let object = try XCTUnwrap(IPLinkJSON(namespace: namespace, device: device).first)
+        return IPLinkJSON.infoData(object).mapValues { "\($0)" }
+    }
+
+    /// active_slave by name (e2, which the driver would not pick: it is
+    /// enslaved second), with the options every mode takes.
+    func testActiveSlaveAndCommonOptionsThroughStart() throws {
+        var p = params
+        p["active_slave"] = "e2"; p["use_carrier"] = "off"; p["resend_igmp"] = "4"; p["peer_notif_delay"] = "200"
+        let start = agent.run("start", p)
+        XCTAssertEqual(start.status, 0, "\(start)")
+        let e2 = try XCTUnwrap(try links.link(named: "e2")).index
+        let b = try XCTUnwrap(try links.link(named: "bond0")?.kind?.bond)
+        XCTAssertEqual(b.activeSlaveIndex, e2)
+        XCTAssertEqual(b.useCarrier, false)
+        XCTAssertEqual(b.resendIGMP, 4)
+        XCTAssertEqual(b.peerNotifyDelay, 200)
+        let ip = try ipInfoData(ns, "bond0")
+        XCTAssertEqual(ip["active_slave"], "e2")
+        XCTAssertEqual(ip["use_carrier"], "0")
+        XCTAssertEqual(ip["resend_igmp"], "4")
+        XCTAssertEqual(ip["peer_notify_delay"], "200")
+        XCTAssertEqual(monitor().status, 0)
+        XCTAssertEqual(agent.run("start", p).status, 0, "idempotent")
+        XCTAssertEqual(agent.run("stop", p).status, 0)
+        XCTAssertNil(try links.link(named: "bond0"))
+    }
+
+    /// A passive (lacp_active=off) bond still aggregates with an active
+    /// partner, and the partner sees our ad_actor_system as our system id.
+    func testLACPPassiveWithActorSystemConvergesWithTheFarSide() throws {
+        let far = try TestNamespace("lacpfar2")
+        defer { far.remove() }
+        try ns.sh("ip link del e1; ip link del e2")
+        try ns.exec(["sh", "-ec", "ip link add e1 type veth peer name f1 netns \(far.name); ip link add e2 type veth peer name f2 netns \(far.name)"], must: true)
+        try far.sh("ip link add bond0 type bond mode 802.3ad miimon 100 lacp_rate fast; ip link set f1 master bond0; ip link set f2 master bond0; ip link set bond0 up")
+        var p = params
+        p["mode"] = "802.3ad"; p["lacp_rate"] = "fast"; p["arp"] = "on"; p["multicast"] = "on"
+        p["lacp_active"] = "off"; p["ad_actor_sys_prio"] = "100"; p["ad_user_port_key"] = "5"; p["ad_actor_system"] = "02:00:00:00:00:01"
+        let start = agent.run("start", p)
+        XCTAssertEqual(start.status, 0, "\(start)")
+        let converged = VMTier.waitUntil(timeoutSeconds: 15, intervalMs: 200) {
+            self.agent.run("monitor", p, environment: ["OCF_CHECK_LEVEL": "10"]).status == 0
+        }
+        XCTAssertNotNil(converged, "passive LACP with an active partner: \(agent.run("monitor", p, environment: ["OCF_CHECK_LEVEL": "10"]))")
+        let b = try XCTUnwrap(try links.link(named: "bond0")?.kind?.bond)
+        XCTAssertEqual(b.lacpActive, false)
+        XCTAssertEqual(b.adActorSysPrio, 100)
+        XCTAssertEqual(b.adUserPortKey, 5)
+        XCTAssertEqual(b.adActorSystem, "02:00:00:00:00:01")
+        let ip = try ipInfoData(ns, "bond0")
+        XCTAssertEqual(ip["ad_lacp_active"], "off")
+        XCTAssertEqual(ip["ad_actor_sys_prio"], "100")
+        XCTAssertEqual(ip["ad_user_port_key"], "5")
+        XCTAssertEqual(ip["ad_actor_system"], "02:00:00:00:00:01")
+        let farLinks = try LinkManager(namespace: .named(far.name))
+        XCTAssertEqual(try farLinks.link(named: "bond0")?.kind?.bond?.adInfo?.partnerMAC, "02:00:00:00:00:01",
+                       "the switch side sees ad_actor_system as our LACP system")
+        XCTAssertEqual(agent.run("stop", p).status, 0)
+
+        // An up bond the agent would adopt: lacp_active can only change while it is down.
+        try ns.sh("ip link add bond0 type bond mode 802.3ad miimon 100; ip link set bond0 up")
+        let validate = agent.run("validate-all", p)
+        XCTAssertEqual(validate.status, 2, "\(validate)")
+        XCTAssertTrue(validate.exitReason?.contains("lacp_active, ad_user_port_key only while it is down") == true, "\(validate)")
+    }
 }
