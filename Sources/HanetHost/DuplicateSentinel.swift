@@ -93,7 +93,9 @@ public struct DuplicateSentinel {
             log("sentinel: watching for this host's guests on other hosts (duplicate_policy=\(configuration.duplicatePolicy.rawValue), \(detector.guestMACs.count) known guest MAC(s))")
         }
         var fds = [pollfd(fd: stopSocket, events: Int16(POLLIN), revents: 0)]
+        let eventSlot = fds.count
         if let events { fds.append(pollfd(fd: events.fileDescriptor, events: Int16(POLLIN), revents: 0)) }
+        let quorumSlot = fds.count
         if let quorum {
             log("sentinel: following this node's quorum (quorum_block=true; quorate now: \(quorum.quorate))")
             judgeQuorum(quorum, connected: true, stopSocket: stopSocket)
@@ -108,12 +110,12 @@ public struct DuplicateSentinel {
                 case .none: break
                 }
             }
-            if let quorum, let slot = fds.last, slot.fd == quorum.fileDescriptor, slot.revents != 0 {
-                let hungUp = slot.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+            if let quorum, fds[quorumSlot].revents != 0 {
+                let hungUp = fds[quorumSlot].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
                 let connected = quorum.dispatch() && !hungUp
                 judgeQuorum(quorum, connected: connected, stopSocket: stopSocket)
             }
-            guard let events, fds[1].revents != 0 else { continue }
+            guard let events, fds[eventSlot].revents != 0 else { continue }
             let batch: (entries: [FDBEntry], overrun: Bool)
             do { batch = try events.drain() } catch {
                 log("sentinel: reading forwarding-table events failed (\(error))")

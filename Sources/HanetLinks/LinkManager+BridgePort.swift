@@ -26,14 +26,21 @@ extension LinkManager {
     /// AF_BRIDGE setlink (rtnl_bridge_setlink -> br_setlink), with the port
     /// options nested in IFLA_PROTINFO, as iproute2's bridge sends it.
     static func portStateRequest(_ state: BridgePortState, portIndex: Int32) -> NetlinkRequest {
+        var request = bridgeSetlinkRequest(portIndex: portIndex)
+        request.nest(UInt16(IFLA_PROTINFO)) { info in
+            info.attribute(UInt16(IFLA_BRPORT_STATE), u8: state.rawValue)
+        }
+        return request
+    }
+
+    /// An AF_BRIDGE RTM_SETLINK for one port, its options still to add:
+    /// what `bridge link set` and `bridge vlan add` send.
+    static func bridgeSetlinkRequest(portIndex: Int32) -> NetlinkRequest {
         var request = NetlinkRequest(type: UInt16(RTM_SETLINK), flags: 0)
         var header = ifinfomsg()
         header.ifi_family = UInt8(AF_BRIDGE)
         header.ifi_index = portIndex
         request.append(header: header)
-        request.nest(UInt16(IFLA_PROTINFO)) { info in
-            info.attribute(UInt16(IFLA_BRPORT_STATE), u8: state.rawValue)
-        }
         return request
     }
 }

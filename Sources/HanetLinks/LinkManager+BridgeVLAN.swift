@@ -33,11 +33,7 @@ extension LinkManager {
     /// ranges of consecutive ids: one request whatever the count.
     public func addBridgeVLANs(_ ids: [UInt16], portIndex: Int32, name: InterfaceName) throws {
         guard !ids.isEmpty else { return }
-        var request = NetlinkRequest(type: UInt16(RTM_SETLINK), flags: 0)
-        var header = ifinfomsg()
-        header.ifi_family = UInt8(AF_BRIDGE)
-        header.ifi_index = portIndex
-        request.append(header: header)
+        var request = Self.bridgeSetlinkRequest(portIndex: portIndex)
         request.nest(UInt16(IFLA_AF_SPEC)) { spec in
             for run in Self.runs(ids) {
                 if run.lowerBound == run.upperBound {
@@ -72,7 +68,9 @@ extension LinkManager {
     private static func u16(_ attribute: NetlinkAttributes.Attribute, at offset: Int) throws(NetlinkDecodeError) -> UInt16 {
         let value = attribute.value
         guard value.count >= offset + 2 else { throw NetlinkDecodeError("bridge_vlan_info", "short attribute (\(value.count) bytes)") }
-        let start = value.startIndex + offset
-        return UInt16(value[start]) | UInt16(value[start + 1]) << 8
+        // struct bridge_vlan_info is in host order
+        var host: UInt16 = 0
+        withUnsafeMutableBytes(of: &host) { $0.copyBytes(from: value[(value.startIndex + offset)...].prefix(2)) }
+        return host
     }
 }
