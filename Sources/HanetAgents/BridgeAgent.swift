@@ -39,6 +39,9 @@ public struct BridgeAgent: HostAgent {
             ParameterSpec(name: "uplink",
                           shortDescription: "Interface to attach to the bridge",
                           longDescription: "The NIC, bond or VLAN (e.g. bond0, eth1, bond0.10) that connects the bridge to the network. It must not be a port of another bridge or a slave of a bond. Leave empty for a host-only bridge."),
+            ParameterSpec(name: "vlan_id", type: .integer,
+                          shortDescription: "Attach this 802.1Q VLAN of the uplink",
+                          longDescription: "Attach VLAN vlan_id (1-4094) of the uplink instead of the uplink itself, as resource-agents' iface-vlan does, on any NIC or bond: start creates <uplink>.<vlan_id> (e.g. eth1.100) if it is absent and brings the uplink up; stop deletes it only if this resource created it. An existing <uplink>.<vlan_id> (the bond agent's vlans=, ifupdown) is used as it is. Where the kernel has no 802.1Q support, start fails with OCF_ERR_INSTALLED (5)."),
             ParameterSpec(name: "create", type: .boolean, defaultValue: "true",
                           shortDescription: "Create the bridge if it does not exist",
                           longDescription: "If false, the bridge must already exist (made by the distribution's network configuration); start then only attaches the uplink and sets flags, and stop never deletes it."),
@@ -93,6 +96,10 @@ public struct BridgeAgent: HostAgent {
         let p = context.parameters
         var c = BridgeConfiguration(bridge: try p.interfaceName("bridge"))
         c.uplink = try p.optionalInterfaceName("uplink")
+        if let id = try p.optionalInteger("vlan_id", in: 1...4094) {
+            guard let parent = c.uplink else { throw AgentFailure.parameter("vlan_id", "needs an uplink: the device that carries VLAN \(id)") }
+            try c.attachVLAN(UInt16(id), on: parent)
+        }
         c.create = try p.bool("create")
         c.arp = try p.bool("arp")
         c.multicast = try p.bool("multicast")

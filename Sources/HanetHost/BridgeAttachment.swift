@@ -14,8 +14,8 @@ public final class BridgeAttachment: HostResource {
     public let configuration: BridgeConfiguration
     /// The rtnetlink handle, in the namespace the caller chose (or a fake kernel).
     public let links: LinkManager
-    private let state: StateFile
-    private let log: (String) -> Void
+    let state: StateFile
+    let log: (String) -> Void
 
     /// Set on bridges this type creates, so `ip link` shows who made them.
     public static let alias = "hanet: created by ocf:hanet:bridge"
@@ -56,6 +56,11 @@ public final class BridgeAttachment: HostResource {
                             "bridge \(configuration.bridge) does not exist on this node and create=false")
         }
         guard let uplinkName = configuration.uplink else { return [] }
+        if let vlan = configuration.vlanSubinterface {
+            try checkVLANSubinterface(vlan, in: all)
+            // Start will make it; until then the parent's bond mode is what can hurt.
+            if byName[uplinkName] == nil { return BridgePitfall.check(uplink: vlan.parent, bridge: configuration.bridge, in: all, addresses: []) }
+        }
         guard let uplink = byName[uplinkName] else { throw Self.missingUplink(uplinkName) }
         if let masterIndex = uplink.masterIndex, let master = all.first(where: { $0.index == masterIndex }),
            master.name != configuration.bridge {
@@ -84,8 +89,13 @@ public final class BridgeAttachment: HostResource {
         // lost (ETIMEDOUT, ENOBUFS) and only the kernel knows. Rollback asks it.
         var createRecorded = false
         var attachRecorded = false
+        var vlanProgress = VLANProgress()
         do {
             let c = configuration
+            // Before the bridge, which takes the uplink's address.
+            if let vlan = c.vlanSubinterface {
+                try ensureVLANSubinterface(vlan, progress: &vlanProgress, done: &done)
+            }
             let existing = try links.link(named: c.bridge)
             var bridgeOptions = Bridge(stp: c.stp, forwardDelaySeconds: c.forwardDelay)
             if c.forwardDelay == nil { bridgeOptions.forwardDelayCentiseconds = nil }
@@ -155,6 +165,7 @@ public final class BridgeAttachment: HostResource {
             }
         } catch {
             rollback(created: createdNow || createRecorded, attached: attachedNow, attachRecorded: attachRecorded)
+            rollbackVLANSubinterface(vlanProgress)
             throw Self.explainingMissingVLANFiltering(error, configuration)
         }
         for line in done { log(line) }
@@ -226,6 +237,7 @@ public final class BridgeAttachment: HostResource {
             }
             try state.update { $0["attached"] = nil }
         }
+        done += try deleteCreatedVLANSubinterface(record: record)
         if record["created"] == "1" {
             if let bridge {
                 let others = all.filter { $0.masterIndex == bridge.index && $0.name.value != record["attached"] }
@@ -264,6 +276,8 @@ public final class BridgeAttachment: HostResource {
             guard uplink.masterIndex == bridge.index else {
                 return .stopped("uplink \(uplinkName) is not attached to \(c.bridge)")
             }
+            // The parent first: the kernel takes a VLAN down with it.
+            if let wrong = vlanSubinterfaceProblem(uplink: uplink, in: all) { return .failed(wrong) }
             guard uplink.isUp else { return .failed("uplink \(uplinkName) is down") }
             if checkLevel >= 10 && !uplink.hasCarrier {
                 return .failed("uplink \(uplinkName) has no carrier")

@@ -29,6 +29,9 @@ public struct BridgeConfiguration: Equatable, Sendable {
     public var uplinkVLANs: [UInt16] = []
     /// The bridge's default PVID (new ports' untagged VLAN); nil = the kernel's (1).
     public var pvid: UInt16?
+    /// Set when `uplink` is a VLAN this resource may create on another
+    /// device (`uplink` is then its name, see `attachVLAN`).
+    public private(set) var vlanSubinterface: VLANSubinterface?
 
     /// Defaults as the agent's: created if absent, ARP and multicast on, STP off.
     public init(bridge: InterfaceName, uplink: InterfaceName? = nil) {
@@ -36,9 +39,20 @@ public struct BridgeConfiguration: Equatable, Sendable {
         self.uplink = uplink
     }
 
+    /// Makes the uplink VLAN `id` on `parent`, named `<parent>.<id>`.
+    public mutating func attachVLAN(_ id: UInt16, on parent: InterfaceName) throws(ConfigurationError) {
+        let vlan = VLANSubinterface(parent: parent, id: id)
+        uplink = try vlan.name()
+        vlanSubinterface = vlan
+    }
+
     /// The kernel's rules for a bridge, checked before anything changes.
     public func validate() throws(ConfigurationError) {
         if uplink == bridge { throw ConfigurationError("uplink", "cannot be the bridge itself (\(bridge))") }
+        if let vlan = vlanSubinterface {
+            if vlan.parent == bridge { throw ConfigurationError("uplink", "cannot be the bridge itself (\(bridge))") }
+            if uplink != (try vlan.name()) { throw ConfigurationError("vlan_id", "the uplink must be \(try vlan.name())") }
+        }
         if let delay = forwardDelay {
             guard delay <= 30 else { throw ConfigurationError("forward_delay", "must be 0-30 seconds (got \(delay))") }
             if stp && delay < 2 { throw ConfigurationError("forward_delay", "must be 2-30 seconds when stp=on (got \(delay))") }

@@ -75,6 +75,26 @@ final class BridgeAgentParameterTests: XCTestCase {
         XCTAssertThrowsError(try configuration(["bridge": "vmbr0", "vlan_filtering": "true", "uplink_vlans": "10"]), "no uplink")
     }
 
+    func testVLANOnAnyParent() throws {
+        let c = try configuration(["bridge": "xenbr0", "uplink": "eth1", "vlan_id": "100"])
+        XCTAssertEqual(c.uplink, "eth1.100", "the port is the VLAN")
+        XCTAssertEqual(c.vlanSubinterface, VLANSubinterface(parent: "eth1", id: 100))
+        XCTAssertNil(try configuration(["bridge": "xenbr0", "uplink": "eth1"]).vlanSubinterface)
+        for (values, reason) in [
+            (["vlan_id": "100"], "parameter 'vlan_id': needs an uplink: the device that carries VLAN 100"),
+            (["uplink": "eth1", "vlan_id": "0"], "parameter 'vlan_id'"),
+            (["uplink": "eth1", "vlan_id": "4095"], "parameter 'vlan_id'"),
+            (["uplink": "enp129s0f1np1", "vlan_id": "100"], "parameter 'vlan_id': enp129s0f1np1.100 would be longer than 15 characters"),
+            (["uplink": "xenbr0", "vlan_id": "7"], "parameter 'uplink': cannot be the bridge itself (xenbr0)"),
+        ] {
+            XCTAssertThrowsError(try configuration(["bridge": "xenbr0"].merging(values) { $1 }), "\(values)") { error in
+                let failure = AgentFailure(error)
+                XCTAssertEqual(failure.code, .errConfigured, "\(values)")
+                XCTAssertTrue(failure.reason.hasPrefix(reason), "\(values): \(failure.reason)")
+            }
+        }
+    }
+
     func testDerivedMACIsStableUnicastAndLocal() {
         let a = BridgeConfiguration(bridge: "xenbr1").derivedMAC
         XCTAssertEqual(a, BridgeConfiguration(bridge: "xenbr1").derivedMAC)

@@ -100,6 +100,29 @@ final class BridgeAgentNetnsTests: XCTestCase {
         XCTAssertEqual(agent.run("stop", p).status, 0)
     }
 
+    /// vlan_id on a plain interface: this machine's kernel has no 802.1Q
+    /// driver (BridgeVLANSubinterfaceVMTests runs it on Debian's), which is
+    /// OCF_ERR_INSTALLED naming the missing driver, and nothing is left.
+    func testVLANSubinterfaceWithout8021QIsNotInstalledAndLeavesNothing() throws {
+        let probe = try ns.exec(["ip", "link", "add", "link", "bond0", "name", "bond0.9", "type", "vlan", "id", "9"])
+        guard probe.status != 0 else {
+            _ = try? ns.exec(["ip", "link", "del", "bond0.9"])
+            throw XCTSkip("this kernel has 802.1Q: BridgeVLANSubinterfaceVMTests covers it")
+        }
+        var p = params
+        p["vlan_id"] = "10"
+        XCTAssertEqual(agent.run("validate-all", p).status, 0, "the VLAN is made by start, not required by validate")
+        let start = agent.run("start", p)
+        XCTAssertEqual(start.status, 5, "\(start)")
+        XCTAssertTrue(start.exitReason?.contains("RTM_NEWLINK bond0.10") == true, "\(start)")
+        XCTAssertTrue(start.exitReason?.contains("no driver") == true, "\(start)")
+        XCTAssertNil(try links.link(named: "xenbr1"), "nothing made")
+        XCTAssertNil(try links.link(named: "bond0.10"))
+        XCTAssertEqual(agent.run("monitor", p).status, 7)
+        XCTAssertEqual(agent.run("stop", p).status, 0)
+        XCTAssertEqual(agent.stateFiles().filter { $0.hasPrefix("hanet-bridge") }, [], "no record left")
+    }
+
     func testMonitorReportsWhatIsWrong() throws {
         XCTAssertEqual(agent.run("start", params).status, 0)
         try ns.sh("ip link set xenbr1 arp on")
