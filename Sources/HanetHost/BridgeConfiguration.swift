@@ -29,6 +29,9 @@ public struct BridgeConfiguration: Equatable, Sendable {
     public var uplinkVLANs: [UInt16] = []
     /// The bridge's default PVID (new ports' untagged VLAN); nil = the kernel's (1).
     public var pvid: UInt16?
+    /// The uplink's addresses and routes move to the bridge at start and
+    /// back at stop, as Xen's `network-bridge` did (seed 001).
+    public var moveAddresses: Bool = true
 
     /// Defaults as the agent's: created if absent, ARP and multicast on, STP off.
     public init(bridge: InterfaceName, uplink: InterfaceName? = nil) {

@@ -41,7 +41,9 @@ import HanetLinks
 ///   flags/state match the masks (Linux 5.19+; EINVAL when `bulkFDBDelete`
 ///   is false, as an older kernel answers).
 ///
-/// Not modelled: addresses and routes, a bridge's MAC following its ports,
+/// Addresses and routes: see FakeLinkKernel+Routes.
+///
+/// Not modelled: a bridge's MAC following its ports,
 /// STP port states, 802.3ad aggregation, namespaces (a veth peer sent to
 /// another namespace simply does not appear here).
 ///
@@ -62,8 +64,10 @@ public final class FakeLinkKernel: NetlinkTransport {
 
     var devices: [Int32: FakeLinkDevice] = [:]
     var fdb: [FDBEntry] = []
-    /// IPv4/IPv6 addresses (dumped, never changed: hanet only reads them).
+    /// IPv4/IPv6 addresses, by device (see FakeLinkKernel+Routes).
     var addresses: [InterfaceAddress] = []
+    /// Every table's routes, in dump order.
+    var routeTable: [Route] = []
     var faults: [FakeKernelFault] = []
     var nextIndex: Int32 = 1
     var enslaveCounter = 0
