@@ -70,16 +70,25 @@ extension BridgeAttachment {
 
     /// The same steps whichever way: add addresses, add routes, delete
     /// routes, delete addresses, then drop the IFA_F_NODAD the move added.
+    /// Only what is missing is added and only what is there is deleted
+    /// (read first), so a second start or stop sends nothing.
     /// `from` nil: the old side is gone, nothing to delete there.
     private func move(_ record: MovedAddressRecord, from: Link?, to: Link) throws -> [String] {
         var done: [String] = []
-        let present = Set(try links.addresses(ofIndex: to.index).map { $0.description })
+        let onTarget = try links.addresses(ofIndex: to.index)
+        let onSource = try from.map { try links.addresses(ofIndex: $0.index) } ?? []
+        var table: [Route] = []
+        for family in [AF_INET, AF_INET6] where record.routes.contains(where: { $0.family == family }) {
+            table += try links.routes(family: family)
+        }
+        let routed = { (route: Route, index: Int32) in table.contains { $0.outputIndex == index && Self.sameKey($0, route) } }
         var nodadAdded: [(InterfaceAddress, String?)] = []
         // Primaries first: the first address of a subnet becomes its primary.
-        let order = record.addresses.indices.sorted { !record.addresses[$0].isSecondary && record.addresses[$1].isSecondary }
+        let order = record.addresses.indices.filter { !record.addresses[$0].isSecondary }
+            + record.addresses.indices.filter { record.addresses[$0].isSecondary }
         for i in order {
             let address = record.addresses[i]
-            guard !present.contains(address.description) else { continue }
+            guard !onTarget.contains(where: { $0.sameAddress(as: address) }) else { continue }
             let label = Self.label(record.labelSuffixes[i], on: to.name)
             // The address was in use on this link a moment ago: no DAD, or
             // IPv6 would not answer for it until DAD ends (a second).
@@ -90,18 +99,18 @@ extension BridgeAttachment {
                 done.append("moved address \(address) to \(to.name)")
             } catch let error as NetlinkError where error.errno == EEXIST {}
         }
-        for route in record.routes {
+        for route in record.routes where !routed(route, to.index) {
             var new = route
             new.outputIndex = to.index
             if try links.addRoute(new) { done.append("moved route \(route.description) to \(to.name)") }
         }
         if let from {
-            for route in record.routes {
+            for route in record.routes where routed(route, from.index) {
                 var old = route
                 old.outputIndex = from.index
                 try links.deleteRoute(old)
             }
-            for i in order.reversed() {
+            for i in order.reversed() where onSource.contains(where: { $0.sameAddress(as: record.addresses[i]) }) {
                 try links.deleteAddress(record.addresses[i], fromIndex: from.index)
             }
         }
@@ -115,6 +124,14 @@ extension BridgeAttachment {
             }
         }
         return done
+    }
+
+    /// The kernel's key of a route (table, destination, TOS, metric) and
+    /// its gateway: what tells a moved route from another on the same device.
+    static func sameKey(_ a: Route, _ b: Route) -> Bool {
+        a.family == b.family && a.table == b.table && a.destination == b.destination
+            && a.destinationLength == b.destinationLength && a.tos == b.tos && a.gateway == b.gateway
+            && (a.priority ?? 0) == (b.priority ?? 0)
     }
 
     /// What the kernel would not make on the bridge by itself.

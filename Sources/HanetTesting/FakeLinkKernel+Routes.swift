@@ -161,7 +161,7 @@ extension FakeLinkKernel {
         routeTable.removeAll { $0.outputIndex == index }
     }
 
-    private func connectedRoute(_ a: InterfaceAddress) -> Route {
+    func connectedRoute(_ a: InterfaceAddress) -> Route {
         var destination = a.bytes
         for bit in Int(a.prefixLength)..<(destination.count * 8) { destination[bit / 8] &= ~(0x80 >> UInt8(bit % 8)) }
         var route = Route(family: a.family, destination: destination, destinationLength: a.prefixLength)
