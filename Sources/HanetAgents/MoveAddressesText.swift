@@ -11,7 +11,9 @@ enum MoveAddressesText {
         connected prefixes) are left to the kernel, which makes them for the bridge. Each step is recorded first \
         and everything is added on the new side before it is deleted on the old one, so a killed start or stop \
         leaves the host reachable and the next stop or start finishes the move. Monitor fails (1) when a moved \
-        address is found on the uplink again. false: nothing moves, and an uplink with global addresses is \
-        reported as a warning.
+        address is found on the uplink again. Measured (BENCHMARKS.md, section 5): pinging the host every 10 ms \
+        during start and during stop, no answer was lost, IPv4 or IPv6; with false, 177 of 200 IPv6 pings went \
+        unanswered once the peer had to resolve the address again. false: nothing moves, and an uplink with \
+        global addresses is reported as a warning.
         """
 }

@@ -11,7 +11,8 @@ final class AddressMoveNetnsTests: XCTestCase {
     private var host: TestNamespace!
     private var peer: TestNamespace!
     private var agent: AgentProcess!
-    private let params = ["bridge": "xenbr0", "uplink": "bond0", "forward_delay": "0"]
+    // As in the README recipe for seed 001.
+    private let params = ["bridge": "xenbr0", "uplink": "bond0", "move_addresses": "true"]
 
     override func setUpWithError() throws {
         host = try TestNamespace("amhost")
