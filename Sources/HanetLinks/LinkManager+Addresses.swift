@@ -25,6 +25,17 @@ extension LinkManager {
     /// ADDRESS/LEN dev NAME [label L] [broadcast B] [valid_lft V preferred_lft P] [nodad]`.
     public func addAddress(_ address: InterfaceAddress, toIndex index: Int32, label: String? = nil,
                            extraFlags: UInt32 = 0, replace: Bool = false) throws {
+        let request = Self.newAddressRequest(address, index: index, label: label, extraFlags: extraFlags, replace: replace)
+        try connection.execute(request, operation: "RTM_NEWADDR", object: "\(address) ifindex \(index)")
+    }
+
+    /// For golden tests: the RTM_NEWADDR `addAddress` sends.
+    static func addressRequestForTesting(_ address: InterfaceAddress, index: Int32, label: String?) -> NetlinkRequest {
+        newAddressRequest(address, index: index, label: label, extraFlags: 0, replace: false)
+    }
+
+    static func newAddressRequest(_ address: InterfaceAddress, index: Int32, label: String?, extraFlags: UInt32,
+                                  replace: Bool) -> NetlinkRequest {
         let flags = NetlinkConstants.create | (replace ? NetlinkConstants.replace : NetlinkConstants.excl)
         var request = Self.addressRequest(UInt16(RTM_NEWADDR), flags: flags, address, index: index)
         // Only the flags a request may set (the rest are the kernel's state:
@@ -40,7 +51,7 @@ extension LinkManager {
             info.ifa_prefered = address.preferredLifetime ?? valid
             request.attribute(UInt16(IFA_CACHEINFO), bytes: withUnsafeBytes(of: info) { Array($0) })
         }
-        try connection.execute(request, operation: "RTM_NEWADDR", object: "\(address) ifindex \(index)")
+        return request
     }
 
     /// Removes `address` from the interface `index`; false when it was not

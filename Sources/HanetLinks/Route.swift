@@ -122,7 +122,8 @@ public struct Route: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The RTM_NEWROUTE / RTM_DELROUTE for this route on `outputIndex`,
-    /// attributes in iproute2's order.
+    /// attributes in the order `ip route add DST via GW metric N dev DEV`
+    /// sends them; a table above 255 goes in RTA_TABLE (rtm_table is a byte).
     public func request(_ messageType: UInt16, flags: UInt16) -> NetlinkRequest {
         var request = NetlinkRequest(type: messageType, flags: flags)
         var header = rtmsg()
@@ -136,13 +137,13 @@ public struct Route: Equatable, Sendable, CustomStringConvertible {
         header.rtm_flags = self.flags & Self.requestableFlags
         request.append(header: header)
         if destinationLength > 0 { request.attribute(UInt16(RTA_DST.rawValue), bytes: destination) }
+        if let gateway { request.attribute(UInt16(RTA_GATEWAY.rawValue), bytes: gateway) }
         if let priority { request.attribute(UInt16(RTA_PRIORITY.rawValue), u32: priority) }
         if let preferredSource { request.attribute(UInt16(RTA_PREFSRC.rawValue), bytes: preferredSource) }
-        if let gateway { request.attribute(UInt16(RTA_GATEWAY.rawValue), bytes: gateway) }
         if let outputIndex { request.attribute(UInt16(RTA_OIF.rawValue), u32: UInt32(bitPattern: outputIndex)) }
         if let metrics, messageType == UInt16(RTM_NEWROUTE) { request.attribute(UInt16(RTA_METRICS.rawValue), bytes: metrics) }
         if let preference, messageType == UInt16(RTM_NEWROUTE) { request.attribute(UInt16(RTA_PREF.rawValue), u8: preference) }
-        request.attribute(UInt16(RTA_TABLE.rawValue), u32: table)
+        if table > 255 { request.attribute(UInt16(RTA_TABLE.rawValue), u32: table) }
         return request
     }
 }

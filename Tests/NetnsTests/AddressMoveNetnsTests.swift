@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import XCTest
 import HanetLinks
 import TestSupport
@@ -129,6 +130,33 @@ final class AddressMoveNetnsTests: XCTestCase {
         XCTAssertEqual(agent.stateFiles(), [])
         try waitUntilPingable("10.99.8.2")
         try waitUntilPingable("fd99:8::2")
+    }
+
+    /// The kernel rule the move relies on: `ip route add` (NLM_F_EXCL) of
+    /// a route whose key (table, destination, TOS, metric) another device
+    /// holds is EEXIST; without NLM_F_EXCL (`ip route prepend`, what
+    /// LinkManager.addRoute sends) it is accepted and goes first, so it
+    /// takes over at once. The very same route again is EEXIST (false),
+    /// and a delete naming the device removes only that one.
+    func testARouteWithTheSameKeyOnAnotherDeviceIsPrependedNotRefused() throws {
+        try host.sh("ip link add xenbr0 type bridge; ip link set xenbr0 up; ip addr add 10.99.8.5/24 dev xenbr0")
+        XCTAssertFalse(try host.exec(["ip", "route", "add", "default", "via", "10.99.8.1", "dev", "xenbr0", "metric", "100"]).succeeded,
+                       "ip route add: EEXIST")
+        let links = try LinkManager(namespace: .named(host.name))
+        let bridge = try XCTUnwrap(try links.link(named: "xenbr0"))
+        let uplink = try XCTUnwrap(try links.link(named: "bond0"))
+        var route = try XCTUnwrap(try links.routes(family: AF_INET).first { $0.outputIndex == uplink.index && $0.destinationLength == 0 })
+        route.outputIndex = bridge.index
+        XCTAssertTrue(try links.addRoute(route))
+        XCTAssertFalse(try links.addRoute(route), "the very same route: EEXIST, reported as already there")
+        let chosen = try host.exec(["ip", "route", "get", "198.18.0.1"], must: true).stdout
+        let table = try host.exec(["ip", "route"]).stdout
+        XCTAssertTrue(chosen.contains("dev xenbr0"), "the new one goes first: \(chosen) \(table)")
+        route.outputIndex = uplink.index
+        XCTAssertTrue(try links.deleteRoute(route))
+        XCTAssertFalse(try links.deleteRoute(route), "ESRCH: already gone")
+        let defaults = try host.exec(["ip", "-j", "route", "show", "default"], must: true).stdout
+        XCTAssertTrue(defaults.contains("\"dev\":\"xenbr0\"") && !defaults.contains("\"dev\":\"bond0\""), defaults)
     }
 
     /// The reported problem, so the test above is known to be able to
