@@ -185,6 +185,61 @@ final class AddressMoveTests: FakeHostTestCase {
         setUp()
     }
 
+    /// The same for stop: killed after any of its requests, each host
+    /// address and route is somewhere, and the next stop finishes.
+    func testKilledStopIsFinishedByTheNextStop() throws {
+        try attachment().start()
+        let mark = kernel.changes.count
+        try attachment().stop()
+        let total = kernel.changes.count - mark
+        tearDown()
+        for killedAfter in 0..<total {
+            setUp()
+            try attachment().start()
+            let started = kernel.changes.count
+            kernel.failNext(nil, errno: EINTR, times: .max, where: { _ in self.kernel.changes.count > started + killedAfter })
+            _ = try? attachment().stop()
+            let here = "stop killed after \(killedAfter) of \(total)"
+            for address in hostAddresses {
+                XCTAssertTrue(addresses("eth0").contains(address) || addresses("br0").contains(address), "\(address) \(here)")
+            }
+            for route in hostRoutes {
+                XCTAssertTrue(routes("eth0").contains(route) || routes("br0").contains(route), "\(route) \(here)")
+            }
+            kernel.clearFaults()
+            try attachment().stop()
+            XCTAssertEqual(addresses("eth0"), hostAddresses, here)
+            XCTAssertEqual(routes("eth0"), hostRoutes, here)
+            XCTAssertNil(kernel.link(named: "br0"), here)
+            XCTAssertEqual(record(recordName), [:], here)
+            tearDown()
+        }
+        setUp()
+    }
+
+    func testMovedAddressRecordRoundTrips() {
+        var record = MovedAddressRecord()
+        var address = InterfaceAddress(interfaceIndex: 0, family: AF_INET, bytes: bytes("10.99.8.3"), prefixLength: 24, flags: 0x81)
+        address.broadcast = bytes("10.99.8.255")
+        address.validLifetime = 100
+        address.preferredLifetime = 50
+        var six = InterfaceAddress(interfaceIndex: 0, family: AF_INET6, bytes: bytes("fd99:8::2"), prefixLength: 64, flags: 0x80)
+        six.routePriority = 7
+        var r = route("10.200.0.0", 16, via: "10.99.8.1", metric: 5, table: 1000)
+        r.preferredSource = bytes("10.99.8.2")
+        r.metrics = [8, 0, 2, 0, 0xdc, 5, 0, 0]
+        r.preference = 1
+        r.flags = UInt32(RTNH_F_ONLINK)
+        XCTAssertTrue(record.merge(addresses: [address, six], labelSuffixes: [":1", nil], routes: [r]))
+        XCTAssertFalse(record.merge(addresses: [address], labelSuffixes: [":1"], routes: [r]), "already listed")
+        var stored: [String: String] = [:]
+        record.store(into: &stored)
+        XCTAssertEqual(MovedAddressRecord(record: stored), record)
+        XCTAssertFalse(stored.values.contains { $0.contains("\n") || $0.contains("=") }, "one key=value line each: \(stored)")
+        MovedAddressRecord().store(into: &stored)
+        XCTAssertEqual(stored, [:])
+    }
+
     func testHealthFailsWhenAMovedAddressIsOnTheUplinkAgain() throws {
         let bridge = attachment()
         try bridge.start()
