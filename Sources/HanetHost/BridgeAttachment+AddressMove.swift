@@ -43,7 +43,7 @@ extension BridgeAttachment {
             return ["uplink \(configuration.uplink?.value ?? "?") is gone: its moved addresses cannot go back"]
         }
         let bridge = try links.link(named: configuration.bridge).flatMap { $0.kind?.kernelName == "bridge" ? $0 : nil }
-        let done = try move(record, from: bridge, to: uplink)
+        let done = try move(record, from: bridge, to: uplink, lenient: true)
         try clearMoveRecord()
         return done
     }
@@ -73,7 +73,10 @@ extension BridgeAttachment {
     /// Only what is missing is added and only what is there is deleted
     /// (read first), so a second start or stop sends nothing.
     /// `from` nil: the old side is gone, nothing to delete there.
-    private func move(_ record: MovedAddressRecord, from: Link?, to: Link) throws -> [String] {
+    /// `lenient` (moving back, at stop or rollback): a route the uplink
+    /// refuses (ENETDOWN when someone set it down) is logged and left on
+    /// the bridge rather than failing the stop, which would fence the node.
+    private func move(_ record: MovedAddressRecord, from: Link?, to: Link, lenient: Bool = false) throws -> [String] {
         var done: [String] = []
         let onTarget = try links.addresses(ofIndex: to.index)
         let onSource = try from.map { try links.addresses(ofIndex: $0.index) } ?? []
@@ -99,13 +102,19 @@ extension BridgeAttachment {
                 done.append("moved address \(address) to \(to.name)")
             } catch let error as NetlinkError where error.errno == EEXIST {}
         }
+        var refused: [Route] = []
         for route in record.routes where !routed(route, to.index) {
             var new = route
             new.outputIndex = to.index
-            if try links.addRoute(new) { done.append("moved route \(route.description) to \(to.name)") }
+            do {
+                if try links.addRoute(new) { done.append("moved route \(route.description) to \(to.name)") }
+            } catch let error as NetlinkError where lenient {
+                refused.append(route)
+                done.append("could not move route \(route.description) back to \(to.name) (\(error)); left where it was")
+            }
         }
         if let from {
-            for route in record.routes where routed(route, from.index) {
+            for route in record.routes where routed(route, from.index) && !refused.contains(route) {
                 var old = route
                 old.outputIndex = from.index
                 try links.deleteRoute(old)

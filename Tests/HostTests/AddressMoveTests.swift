@@ -217,6 +217,20 @@ final class AddressMoveTests: FakeHostTestCase {
         setUp()
     }
 
+    /// Stop must not fail over a route (a failed stop fences the node):
+    /// one the uplink refuses is logged, the rest goes back.
+    func testARouteTheUplinkRefusesAtStopIsLoggedNotFatal() throws {
+        let bridge = attachment()
+        try bridge.start()
+        kernel.failNext(.newRoute, object: "eth0", errno: ENETDOWN, where: { $0.summary.contains("table 100") })
+        try bridge.stop()
+        XCTAssertEqual(kernel.armedFaults, 0)
+        XCTAssertEqual(addresses("eth0"), hostAddresses)
+        XCTAssertEqual(routes("eth0"), hostRoutes.filter { !$0.contains("table 100") })
+        XCTAssertTrue(logged.contains { $0.hasPrefix("could not move route 10.200.0.0/16 via 10.99.8.1 table 100 proto 3 back to eth0") }, "\(logged)")
+        XCTAssertEqual(record(recordName), [:])
+    }
+
     func testMovedAddressRecordRoundTrips() {
         var record = MovedAddressRecord()
         var address = InterfaceAddress(interfaceIndex: 0, family: AF_INET, bytes: bytes("10.99.8.3"), prefixLength: 24, flags: 0x81)
