@@ -72,6 +72,9 @@ public struct BridgeAgent: HostAgent {
             ParameterSpec(name: "pvid", type: .integer,
                           shortDescription: "The bridge's default PVID",
                           longDescription: "With vlan_filtering=true: the VLAN (1-4094) that new ports, the uplink and the bridge itself get untagged. Default: the kernel's (1)."),
+            ParameterSpec(name: "move_addresses", type: .boolean, defaultValue: "true",
+                          shortDescription: "Move the uplink's addresses and routes to the bridge",
+                          longDescription: MoveAddressesText.longDescription),
         ],
         actions: [
             .start(timeout: .seconds(20)),
@@ -110,6 +113,7 @@ public struct BridgeAgent: HostAgent {
         c.vlanFiltering = try p.bool("vlan_filtering")
         c.uplinkVLANs = try Self.vlanIDs(p.list("uplink_vlans"))
         c.pvid = try p.optionalInteger("pvid", in: 1...4094).map(UInt16.init)
+        c.moveAddresses = try p.bool("move_addresses")
         try c.validate()
         configuration = c
     }

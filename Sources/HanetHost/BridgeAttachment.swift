@@ -69,7 +69,8 @@ public final class BridgeAttachment: HostResource {
                             "uplink \(uplinkName) is \(what) \(master.name), not of \(configuration.bridge)")
         }
         // Best effort: a warning never fails validate.
-        let addresses = (try? links.addresses(ofIndex: uplink.index)) ?? []
+        // With move_addresses the uplink's addresses are about to move.
+        let addresses = configuration.moveAddresses ? [] : (try? links.addresses(ofIndex: uplink.index)) ?? []
         return BridgePitfall.check(uplink: uplinkName, bridge: configuration.bridge, in: all, addresses: addresses)
     }
 
@@ -155,6 +156,9 @@ public final class BridgeAttachment: HostResource {
                 try links.setUp(c.bridge, true)
                 done.append("brought \(c.bridge) up")
             }
+            if let uplinkName = c.uplink, let uplink = try links.link(named: uplinkName) {
+                done += try moveAddressesToBridge(uplink: uplink, bridge: bridge)
+            }
             try state.update { $0["started"] = "1" }
             // The kernel may quietly adjust what we set (a bridge takes the
             // lowest port MTU): a start that monitor would call failed is
@@ -184,6 +188,8 @@ public final class BridgeAttachment: HostResource {
     /// is ours); `attachRecorded` without `attached` is an enslave that was
     /// refused or unanswered, detached only if the kernel did attach.
     private func rollback(created: Bool, attached: Bool, attachRecorded: Bool) {
+        // Addresses first, while the uplink is still a port: the host stays reachable.
+        if let back = try? moveAddressesBack() { for line in back { log("rolled back: " + line) } }
         var detached = false
         if attached, let uplink = configuration.uplink, (try? links.setMaster(uplink, master: nil)) != nil {
             detached = true
@@ -226,7 +232,7 @@ public final class BridgeAttachment: HostResource {
     /// already stopped.
     @discardableResult
     public func stop() throws -> [String] {
-        var done: [String] = []
+        var done = try moveAddressesBack()
         let record = try state.read()
         let all = try links.list()
         let bridge = all.first { $0.name == configuration.bridge && $0.kind?.kernelName == "bridge" }
@@ -282,6 +288,7 @@ public final class BridgeAttachment: HostResource {
             if checkLevel >= 10 && !uplink.hasCarrier {
                 return .failed("uplink \(uplinkName) has no carrier")
             }
+            if let wrong = try addressMoveProblem(uplink: uplink) { return .failed(wrong) }
         } else if try state.read()["started"] != "1" {
             return .stopped("bridge \(c.bridge) exists but was not started by this resource")
         }

@@ -32,6 +32,9 @@ public struct BridgeConfiguration: Equatable, Sendable {
     /// Set when `uplink` is a VLAN this resource may create on another
     /// device (`uplink` is then its name, see `attachVLAN`).
     public private(set) var vlanSubinterface: VLANSubinterface?
+    /// The uplink's addresses and routes move to the bridge at start and
+    /// back at stop, as Xen's `network-bridge` did (seed 001).
+    public var moveAddresses: Bool = true
 
     /// Defaults as the agent's: created if absent, ARP and multicast on, STP off.
     public init(bridge: InterfaceName, uplink: InterfaceName? = nil) {

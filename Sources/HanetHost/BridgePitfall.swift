@@ -17,7 +17,7 @@ public struct BridgePitfall: Equatable, Sendable, CustomStringConvertible {
         var found: [BridgePitfall] = []
         let hostAddresses = addresses.filter(\.isGlobal)
         if !hostAddresses.isEmpty {
-            found.append(BridgePitfall(description: "uplink \(uplink) carries the host's address(es) \(hostAddresses.map(\.description).joined(separator: " ")): as a port of \(bridge) it keeps them, but IPv6 neighbour discovery for them stops and routes through \(uplink) bypass the bridge (seed 001's network-bridge moved them); put them on \(bridge)"))
+            found.append(BridgePitfall(description: "uplink \(uplink) carries the host's address(es) \(hostAddresses.map(\.description).joined(separator: " ")): as a port of \(bridge) it keeps them, but IPv6 neighbour discovery for them stops and routes through \(uplink) bypass the bridge (seed 001's network-bridge moved them); put them on \(bridge), or set move_addresses=true"))
         }
         var path = "uplink \(uplink)"
         if link.kind?.vlan != nil, let parentIndex = link.parentIndex, let parent = links.first(where: { $0.index == parentIndex }) {

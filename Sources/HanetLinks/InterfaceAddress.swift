@@ -20,6 +20,19 @@ public struct InterfaceAddress: Equatable, Sendable, CustomStringConvertible {
     public var scope: UInt8
     /// IFA_F_* (IFA_FLAGS when present: it carries the bits above 8).
     public var flags: UInt32
+    /// IPv4 IFA_LABEL (`eth0:1`); nil when the interface's own name.
+    public var label: String?
+    /// IPv4 IFA_BROADCAST.
+    public var broadcast: [UInt8]?
+    /// IFA_ADDRESS when it differs from IFA_LOCAL: a point-to-point peer.
+    public var peer: [UInt8]?
+    /// Seconds (IFA_CACHEINFO); nil or UInt32.max = forever.
+    public var validLifetime: UInt32?
+    public var preferredLifetime: UInt32?
+    /// IFA_RT_PRIORITY: the metric of the prefix route the kernel makes for it.
+    public var routePriority: UInt32?
+    /// IFA_PROTO (Linux 6.1+): who made it; 1-3 are the kernel (lo, RA, link-local).
+    public var addressProtocol: UInt8?
 
     public init(interfaceIndex: Int32, family: Int32, bytes: [UInt8], prefixLength: UInt8, scope: UInt8 = UInt8(RT_SCOPE_UNIVERSE.rawValue), flags: UInt32 = 0) {
         self.interfaceIndex = interfaceIndex
@@ -29,6 +42,17 @@ public struct InterfaceAddress: Equatable, Sendable, CustomStringConvertible {
         self.scope = scope
         self.flags = flags
     }
+
+    /// The same address on whichever interface: what identifies it when it moves.
+    public func sameAddress(as other: InterfaceAddress) -> Bool {
+        family == other.family && bytes == other.bytes && prefixLength == other.prefixLength
+    }
+
+    /// IPv4 secondary (another address of the same subnet came first).
+    public var isSecondary: Bool { flags & UInt32(IFA_F_SECONDARY) != 0 }
+
+    /// Lifetimes count down: present only when finite.
+    public var isPermanent: Bool { (validLifetime ?? UInt32.max) == UInt32.max }
 
     /// Reachable beyond the link: what a host is known by.
     public var isGlobal: Bool { scope == UInt8(RT_SCOPE_UNIVERSE.rawValue) }
@@ -49,11 +73,25 @@ public struct InterfaceAddress: Equatable, Sendable, CustomStringConvertible {
         var address: [UInt8]?
         var local: [UInt8]?
         var flags = UInt32(header.ifa_flags)
+        var label: String?
+        var broadcast: [UInt8]?
+        var lifetimes: (preferred: UInt32, valid: UInt32)?
+        var routePriority: UInt32?
+        var addressProtocol: UInt8?
         try message.forEachAttribute(after: MemoryLayout<ifaddrmsg>.size, context: "RTM_NEWADDR") { attribute throws(NetlinkDecodeError) in
             switch attribute.type {
             case UInt16(IFA_ADDRESS): address = Array(attribute.value)
             case UInt16(IFA_LOCAL): local = Array(attribute.value)
             case UInt16(IFA_FLAGS): flags = try attribute.u32()
+            case UInt16(IFA_LABEL): label = try attribute.string()
+            case UInt16(IFA_BROADCAST): broadcast = Array(attribute.value)
+            case UInt16(IFA_RT_PRIORITY): routePriority = try attribute.u32()
+            case UInt16(IFA_PROTO): addressProtocol = try attribute.u8()
+            case UInt16(IFA_CACHEINFO) where attribute.value.count >= 8:
+                // struct ifa_cacheinfo { ifa_prefered, ifa_valid, cstamp, tstamp }, host order.
+                let v = Array(attribute.value)
+                let word = { (i: Int) in v[i..<i + 4].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } }
+                lifetimes = (word(0), word(4))
             default: break
             }
         }
@@ -63,5 +101,14 @@ public struct InterfaceAddress: Equatable, Sendable, CustomStringConvertible {
         guard let bytes = local ?? address, bytes.count == (family == AF_INET ? 4 : 16) else { return nil }
         self.init(interfaceIndex: Int32(bitPattern: header.ifa_index), family: family, bytes: bytes,
                   prefixLength: header.ifa_prefixlen, scope: header.ifa_scope, flags: flags)
+        self.label = label
+        self.routePriority = routePriority
+        self.addressProtocol = addressProtocol
+        self.broadcast = broadcast
+        if let local, let address, local != address { peer = address }
+        if let lifetimes {
+            validLifetime = lifetimes.valid
+            preferredLifetime = lifetimes.preferred
+        }
     }
 }

@@ -21,9 +21,14 @@ public struct FakeKernelRequest: Sendable, CustomStringConvertible {
         public static let delNeigh = MessageType(rawValue: UInt16(RTM_DELNEIGH))
         public static let getNeigh = MessageType(rawValue: UInt16(RTM_GETNEIGH))
         public static let getAddr = MessageType(rawValue: UInt16(RTM_GETADDR))
+        public static let newAddr = MessageType(rawValue: UInt16(RTM_NEWADDR))
+        public static let delAddr = MessageType(rawValue: UInt16(RTM_DELADDR))
+        public static let getRoute = MessageType(rawValue: UInt16(RTM_GETROUTE))
+        public static let newRoute = MessageType(rawValue: UInt16(RTM_NEWROUTE))
+        public static let delRoute = MessageType(rawValue: UInt16(RTM_DELROUTE))
 
         /// Requests that change kernel state (as opposed to reads).
-        public var isChange: Bool { [.newLink, .delLink, .setLink, .newNeigh, .delNeigh].contains(self) }
+        public var isChange: Bool { [.newLink, .delLink, .setLink, .newNeigh, .delNeigh, .newAddr, .delAddr, .newRoute, .delRoute].contains(self) }
 
         public var description: String {
             switch self {
@@ -35,6 +40,11 @@ public struct FakeKernelRequest: Sendable, CustomStringConvertible {
             case .delNeigh: return "RTM_DELNEIGH"
             case .getNeigh: return "RTM_GETNEIGH"
             case .getAddr: return "RTM_GETADDR"
+            case .newAddr: return "RTM_NEWADDR"
+            case .delAddr: return "RTM_DELADDR"
+            case .getRoute: return "RTM_GETROUTE"
+            case .newRoute: return "RTM_NEWROUTE"
+            case .delRoute: return "RTM_DELROUTE"
             default: return "message type \(rawValue)"
             }
         }

@@ -30,6 +30,8 @@ extension FakeLinkKernel {
                 // inet_dump_ifaddr without strict checking: every address.
                 record.summary = "addr show"
                 perform = { self.replyDatagram(self.addresses.map(self.addressMessage), to: message, dump: true) }
+            case .newAddr, .delAddr, .getRoute, .newRoute, .delRoute:
+                perform = try addressOrRouteRequest(message, type, record: &record)
             default:
                 throw Refusal(EOPNOTSUPP, "the fake kernel does not model \(type)")
             }

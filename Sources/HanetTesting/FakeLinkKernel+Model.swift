@@ -101,6 +101,7 @@ extension FakeLinkKernel {
         release(index)
         devices[index] = nil
         fdb.removeAll { $0.portIndex == index || $0.bridgeIndex == index }
+        forgetAddressesAndRoutes(of: index)
         for upper in devices.values where upper.parentIndex == index && upper.kindName == "vlan" { destroy(upper.index) }
         if device.kindName == "veth", let peer = device.parentIndex { destroy(peer) }
     }

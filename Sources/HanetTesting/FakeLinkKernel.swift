@@ -41,7 +41,9 @@ import HanetLinks
 ///   flags/state match the masks (Linux 5.19+; EINVAL when `bulkFDBDelete`
 ///   is false, as an older kernel answers).
 ///
-/// Not modelled: addresses and routes, a bridge's MAC following its ports,
+/// Addresses and routes: see FakeLinkKernel+Routes.
+///
+/// Not modelled: a bridge's MAC following its ports,
 /// STP port states, 802.3ad aggregation, namespaces (a veth peer sent to
 /// another namespace simply does not appear here).
 ///
@@ -62,8 +64,10 @@ public final class FakeLinkKernel: NetlinkTransport {
 
     var devices: [Int32: FakeLinkDevice] = [:]
     var fdb: [FDBEntry] = []
-    /// IPv4/IPv6 addresses (dumped, never changed: hanet only reads them).
+    /// IPv4/IPv6 addresses, by device (see FakeLinkKernel+Routes).
     var addresses: [InterfaceAddress] = []
+    /// Every table's routes, in dump order.
+    var routeTable: [Route] = []
     var faults: [FakeKernelFault] = []
     var nextIndex: Int32 = 1
     var enslaveCounter = 0
@@ -186,14 +190,20 @@ public final class FakeLinkKernel: NetlinkTransport {
     }
 
     /// Puts an address on a device, as `ip addr add` would (scope global
-    /// unless told; IFA_F_PERMANENT, as for any address added by hand).
+    /// unless told; IFA_F_PERMANENT, as for any address added by hand),
+    /// with the connected route the kernel makes for a global one.
     public func addAddress(_ text: String, prefixLength: UInt8, device: InterfaceName,
                            scope: UInt8 = 0, flags: UInt32 = UInt32(IFA_F_PERMANENT)) {
         let family = text.contains(":") ? AF_INET6 : AF_INET
         var bytes = [UInt8](repeating: 0, count: family == AF_INET ? 4 : 16)
         precondition(inet_pton(family, text, &bytes) == 1, "fake kernel: bad address \(text)")
-        addresses.append(InterfaceAddress(interfaceIndex: existing(device), family: family, bytes: bytes,
-                                          prefixLength: prefixLength, scope: scope, flags: flags))
+        let address = InterfaceAddress(interfaceIndex: existing(device), family: family, bytes: bytes,
+                                       prefixLength: prefixLength, scope: scope, flags: flags)
+        addresses.append(address)
+        if address.isGlobal && prefixLength < (family == AF_INET ? 32 : 128)
+            && !routeTable.contains(connectedRoute(address)) {
+            routeTable.append(connectedRoute(address))
+        }
     }
 
     /// Adds an entry to a device's own table (`bridge fdb add MAC dev DEV
@@ -239,6 +249,11 @@ public final class FakeLinkKernel: NetlinkTransport {
     }
 
     public func failNext(_ fault: FakeKernelFault) { faults.append(fault) }
+
+    /// Disarms every fault: with `failNext(nil, errno:, times: .max)` a test
+    /// freezes the kernel as an agent killed at that point leaves it, then
+    /// lets the next action run.
+    public func clearFaults() { faults.removeAll() }
 
     /// Faults armed and not yet triggered: a test can check that the path
     /// it meant to break was taken.

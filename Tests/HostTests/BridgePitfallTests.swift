@@ -12,8 +12,10 @@ final class BridgePitfallTests: FakeHostTestCase {
         return .bond(options)
     }
 
-    private func pitfalls(uplink: InterfaceName) throws -> [String] {
-        let bridge = BridgeAttachment(configuration: BridgeConfiguration(bridge: "br0", uplink: uplink), links: links,
+    private func pitfalls(uplink: InterfaceName, moveAddresses: Bool = false) throws -> [String] {
+        var configuration = BridgeConfiguration(bridge: "br0", uplink: uplink)
+        configuration.moveAddresses = moveAddresses
+        let bridge = BridgeAttachment(configuration: configuration, links: links,
                                       stateDirectory: stateDirectory.path, log: log)
         return try bridge.validateReportingPitfalls().map(\.description)
     }
@@ -40,8 +42,10 @@ final class BridgePitfallTests: FakeHostTestCase {
         XCTAssertTrue(found.first?.contains("a VLAN on bond0") == true, "\(found)")
     }
 
-    /// Seed 001: the host's address must move to the bridge; link-local
-    /// (the kernel's own fe80::) and other interfaces' addresses do not count.
+    /// Seed 001 with move_addresses=false: the host's address must move to
+    /// the bridge; link-local (the kernel's own fe80::) and other
+    /// interfaces' addresses do not count. With move_addresses (the
+    /// default) start moves them: no warning.
     func testAnUplinkCarryingTheHostAddressIsSeed001sPitfall() throws {
         kernel.addLink("eth1", up: true)
         kernel.addLink("eth2", up: true)
@@ -54,6 +58,8 @@ final class BridgePitfallTests: FakeHostTestCase {
         let text = try XCTUnwrap(found.first)
         XCTAssertTrue(text.contains("10.99.8.2/24 fd99:8::2/64") && text.contains("put them on br0"), text)
         XCTAssertFalse(text.contains("fe80") || text.contains("10.99.9.2"), text)
+        XCTAssertTrue(text.contains("move_addresses=true"), text)
+        XCTAssertEqual(try pitfalls(uplink: "eth1", moveAddresses: true), [], "start moves them")
         kernel.addLink("eth3", up: true)
         kernel.addAddress("fe80::3", prefixLength: 64, device: "eth3", scope: 253)
         XCTAssertEqual(try pitfalls(uplink: "eth3"), [], "link-local only: nothing to move")

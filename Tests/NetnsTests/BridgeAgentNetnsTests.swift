@@ -8,7 +8,7 @@ final class BridgeAgentNetnsTests: XCTestCase {
     private var ns: TestNamespace!
     private var agent: AgentProcess!
     private var links: LinkManager!
-    private let params = ["bridge": "xenbr1", "uplink": "bond0", "arp": "off", "multicast": "off", "forward_delay": "0"]
+    private let params = ["bridge": "xenbr1", "uplink": "bond0", "arp": "off", "multicast": "off", "forward_delay": "0", "move_addresses": "false"]
 
     override func setUpWithError() throws {
         ns = try TestNamespace("bragent")
