@@ -228,7 +228,8 @@ final class AddressMoveNetnsTests: XCTestCase {
 
     /// The host's reachability across the move, from the peer: ping every
     /// 10 ms during start and during stop, count the unanswered. Printed
-    /// for BENCHMARKS.md; never asserted (a loaded machine loses more).
+    /// for BENCHMARKS.md; only "keeps answering" (under half lost) is asserted:
+    /// a loaded machine loses more, but not the ~9 in 10 of the unmoved IPv6.
     /// With move_addresses=false (the reported problem) as the contrast:
     /// the same pings show what staying on the port costs.
     func testReachabilityAcrossTheMoveIsMeasured() throws {
@@ -259,6 +260,10 @@ final class AddressMoveNetnsTests: XCTestCase {
                 let lost = numbers.count >= 2 ? numbers[0] - numbers[1] : -1
                 print("move_addresses reachability: \(label) \(address): \(lost) of \(numbers.first ?? 0) pings at 10 ms unanswered (\(summary))")
                 XCTAssertGreaterThan(numbers.first ?? 0, 0, "ping ran: \(output)")
+                if params["move_addresses"] != "false" {
+                    // Not a timing: without the move IPv6 loses ~9 in 10 for good.
+                    XCTAssertLessThan(lost, 100, "\(address) must keep answering across \(label): \(summary)")
+                }
             }
         }
     }
