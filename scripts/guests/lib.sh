@@ -29,7 +29,10 @@ guests_lab() {
   ip netns add "$HOSTNS" && ip netns add "$SWNS" || return 1
   ip -n "$HOSTNS" link set lo up
   ip -n "$SWNS" link set lo up
-  ip -n "$HOSTNS" link add "$BRIDGE" type bridge forward_delay 0
+  # A pinned MAC, as hanet's bridge agent sets: a bridge without one takes
+  # its lowest port MAC, which changes when a guest reboots (a new tap), and
+  # the client's neighbour entry for dom0 would go stale.
+  ip -n "$HOSTNS" link add "$BRIDGE" address 02:00:00:00:00:02 type bridge forward_delay 0
   ip -n "$HOSTNS" link set "$BRIDGE" up
   # dom0's own address on the bridge: blocking guests must leave it reachable.
   ip -n "$HOSTNS" addr add 192.0.2.2/24 dev "$BRIDGE"
@@ -166,7 +169,8 @@ guest_echoes() {
 
 ping_count() {
   local ns=$1 addr=$2 secs=$3 out
-  out=$(timeout $((secs + 10)) ip netns exec "$ns" ping -n -q -i 0.01 -W 1 -w "$secs" "$addr" 2>/dev/null)
+  out=$(timeout $((secs + 10)) ip netns exec "$ns" ping -n -q -i 0.01 -W 1 -w "$secs" "$addr" 2>&1)
+  printf '%s\n' "$out" >>"$GUESTS_WORK/ping.log"
   echo "$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' <<<"$out") $(sed -nE 's/.* ([0-9]+) received.*/\1/p' <<<"$out")"
 }
 
