@@ -47,7 +47,9 @@ GUESTS_WORK=$(mktemp -d /tmp/hanet-guests.XXXXXX)
 trap 'guests_cleanup; [ "${HANET_GUESTS_KEEP:-0}" = 1 ] && echo "kept $GUESTS_WORK" || rm -rf "$GUESTS_WORK"' EXIT
 trap 'exit 130' INT TERM
 S=$$
-guests_lab "hg-host-$S" "hg-sw-$S" xenbr1 || fail "the namespaces, bridge and uplink"
+# Without a lab or guests every later check would fail slowly: stop at once.
+abort() { finish; exit 1; }
+guests_lab "hg-host-$S" "hg-sw-$S" xenbr1 || { bad "the namespaces, bridge and uplink"; abort; }
 
 declare -A IP4=([qemu]=192.0.2.10 [lv]=192.0.2.11) IP6=([qemu]=fd00:2::10 [lv]=fd00:2::11)
 QEMU_MAC=52:54:00:4e:00:10
@@ -56,16 +58,15 @@ GUESTS=(qemu lv)
 # --- boot: the QEMU guest boots while libvirtd starts (its capability probe
 # takes seconds), then the libvirt domain ---------------------------------
 t=$(now_ms)
-step "QEMU guest starts on tap0, a port of xenbr1" qemu_guest_start qemu tap0 "$QEMU_MAC" "${IP4[qemu]}" "${IP6[qemu]}"
+step "QEMU guest starts on tap0, a port of xenbr1" qemu_guest_start qemu tap0 "$QEMU_MAC" "${IP4[qemu]}" "${IP6[qemu]}" || abort
 lt=$(now_ms)
-step "libvirtd runs in the host namespace with private /run, /etc/libvirt, /var/lib/libvirt" libvirtd_start ||
-  { finish; exit 1; }
+step "libvirtd runs in the host namespace with private /run, /etc/libvirt, /var/lib/libvirt" libvirtd_start || abort
 echo "libvirtd answered after $(( $(ms_since "$lt") )) ms"
 defined_and_started() { libvirt_guest_define lv "${IP4[lv]}" "${IP6[lv]}" && lv start lv; }
-step "libvirt domain defined (type qemu, interface type bridge on xenbr1) and started" defined_and_started
+step "libvirt domain defined (type qemu, interface type bridge on xenbr1) and started" defined_and_started || abort
 libvirt_guest_pid lv >/dev/null
 both_up() { guest_wait_up qemu 120 && guest_wait_up lv 120; }
-step "both guests up (console: eth0 configured)" both_up
+step "both guests up (console: eth0 configured)" both_up || abort
 echo "guests booted after $(( $(ms_since "$t") )) ms"
 
 # The libvirt port: a vnetN of xenbr1 whose MAC is libvirt's (52:54:00:...),
@@ -177,7 +178,7 @@ step "QEMU guest restarted: a new tap0, same MAC" qemu_guest_start qemu tap0 "$Q
 : >"$(guest_console lv)"
 step "libvirt domain destroyed and started again" eval 'lv destroy lv && lv start lv'
 libvirt_guest_pid lv >/dev/null
-step "both guests up again" both_up
+step "both guests up again" both_up || abort
 echo "guests rebooted after $(( $(ms_since "$t") )) ms"
 read -r NEW_PORT NEW_MAC < <(lv_port)
 new_tap=$(ip -n "$HOSTNS" -j link show tap0 | sed -nE 's/.*"ifindex":([0-9]+).*/\1/p')
