@@ -18,6 +18,9 @@ PKGS=(
   pcs fence-agents
   # VM tier: a stock Debian kernel run under qemu (software emulation)
   qemu-system-x86 linux-image-amd64 busybox-static xz-utils zstd
+  # guests tier: a real libvirt domain on a bridge (libvirtd, virsh), so the
+  # agent blocks a port libvirt made (vnetN, libvirt's MAC) as users run it
+  libvirt-daemon-system libvirt-clients
   # benchmarks and packaging
   hyperfine lintian dpkg-dev fakeroot
   # the cluster scenario's probe
