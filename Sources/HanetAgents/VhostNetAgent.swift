@@ -19,7 +19,10 @@ public struct VhostNetAgent: HostAgent {
             receives through the named bridges is dropped: IPv4, IPv6, ARP and every other ethertype, both \
             directions. dom0 and other bridges are untouched. Rules match port-name patterns, so a guest that \
             attaches while the host is blocked is blocked from its first frame, and blocking works even when the \
-            bridge or the ports do not exist yet.
+            bridge or the ports do not exist yet. With guest_macs, only the frames of those guests (by MAC, both \
+            directions) on guest ports are dropped, so several vhostnet resources, one per guest group, can share \
+            the same bridges: each owns its own table, and a guest stays selected whatever its port is named at \
+            its next boot.
 
             Promotable clone (recommended). Every host runs an instance; the Unpromoted ones keep their guests \
             blocked and watched, the Promoted one opens its guests. start installs and verifies the block \
@@ -73,6 +76,9 @@ public struct VhostNetAgent: HostAgent {
             ParameterSpec(name: "guest_ports", defaultValue: VhostNetConfiguration.defaultGuestPorts,
                           shortDescription: "Guest port name patterns",
                           longDescription: "Port names or prefixes with a trailing *, separated by spaces or commas. Xen names guest ports vifD.N, libvirt vnetN, QEMU tapN."),
+            ParameterSpec(name: "guest_macs",
+                          shortDescription: "Guests of this group by MAC address",
+                          longDescription: "MAC addresses and prefixes (address/length, 8-48 bits, bits after the prefix zero), separated by spaces or commas, e.g. \"52:54:00:12:34:56 00:16:3e:00:00:00/24\". When set, only frames from these MACs (ether saddr) and unicast to them (ether daddr) on guest ports are dropped, so several vhostnet resources (guest groups) can share the same bridges and port names, and a guest whose port is renamed at every boot (Xen vifD.N, libvirt vnetN) stays selected. guest_ports then says where guests may be (never the uplinks, where the same MACs arrive from the twins open on another host) and keeps its default. Broadcast and multicast still reach a blocked guest; its answers are dropped. port_lock does not apply to such a group (a port name does not say whose guest it is); the firewall rules are its lock. Needs backend=nftables (iptables cannot match a destination MAC): with backend=iptables this is a configuration error, with backend=auto on a host without nf_tables the start fails (OCF_ERR_INSTALLED). Multicast and all-zero addresses are refused."),
             ParameterSpec(name: "exempt_ports",
                           shortDescription: "Ports never blocked",
                           longDescription: "Names or prefixes that are never blocked even if they match guest_ports, e.g. \"vif0.0 vif0.1\" for old Xen's dom0 ports."),
@@ -147,8 +153,12 @@ public struct VhostNetAgent: HostAgent {
                 do { return try PortPattern(parsing: text) } catch { throw AgentFailure.parameter(name, "\(error)") }
             }
         }
+        let macs = try p.list("guest_macs").map { text in
+            do { return try MACPrefix(parsing: text) } catch { throw AgentFailure.parameter("guest_macs", "\(error)") }
+        }
         var c = VhostNetConfiguration(policy: GuestBlockPolicy(
-            bridges: try p.interfaceNames("bridge"), guestPorts: try patterns("guest_ports"), exemptPorts: try patterns("exempt_ports")))
+            bridges: try p.interfaceNames("bridge"), guestPorts: try patterns("guest_ports"), exemptPorts: try patterns("exempt_ports"),
+            guestMACs: macs))
         let backendText = try p.string("backend")
         guard let backend = GuestBlockBackendChoice(rawValue: backendText) else {
             throw AgentFailure.parameter("backend", "'\(backendText)' is not one of: auto, nftables, iptables")
