@@ -1,3 +1,4 @@
+import Glibc
 import HanetOCF
 import HanetHost
 import HanetLinks
@@ -79,6 +80,9 @@ public struct VhostNetAgent: HostAgent {
             ParameterSpec(name: "guest_macs",
                           shortDescription: "Guests of this group by MAC address",
                           longDescription: "MAC addresses and prefixes (address/length, 8-48 bits, bits after the prefix zero), separated by spaces or commas, e.g. \"52:54:00:12:34:56 00:16:3e:00:00:00/24\". When set, only frames from these MACs (ether saddr) and unicast to them (ether daddr) on guest ports are dropped, so several vhostnet resources (guest groups) can share the same bridges and port names, and a guest whose port is renamed at every boot (Xen vifD.N, libvirt vnetN) stays selected. guest_ports then says where guests may be (never the uplinks, where the same MACs arrive from the twins open on another host) and keeps its default. Broadcast and multicast still reach a blocked guest; its answers are dropped. port_lock does not apply to such a group (a port name does not say whose guest it is); the firewall rules are its lock. Needs backend=nftables (iptables cannot match a destination MAC): with backend=iptables this is a configuration error, with backend=auto on a host without nf_tables the start fails (OCF_ERR_INSTALLED). Multicast and all-zero addresses are refused."),
+            ParameterSpec(name: "guest_domains",
+                          shortDescription: "Guests of this group by libvirt domain name",
+                          longDescription: "libvirt domain names, separated by spaces or commas. Their MACs are read from libvirt's own records on this node, without running virsh: the persistent definition /etc/libvirt/qemu/NAME.xml (there before the guest starts, so a guest started while blocked is covered) and the run-time state /run/libvirt/qemu/NAME.xml (running and transient domains). The MACs are then selected as with guest_macs (which may be given too: the union is blocked). A record must belong to root and not be writable by group or others, in directories likewise; an unsafe record fails every action before anything changes (OCF_ERR_PERM), one that cannot be parsed likewise (OCF_ERR_GENERIC): a failed stop gets the node fenced, which is the safe end for a host whose guests cannot be told apart. A domain with no record on this node is not an error (it may be defined here later): each action logs a warning, and once it is defined the next monitor finds its rules missing, so Pacemaker recovers the instance, which then reads the definition. The environment variables HANET_LIBVIRT_CONFIG_DIR and HANET_LIBVIRT_RUN_DIR move the two directories, for tests only; the same ownership rules apply there."),
             ParameterSpec(name: "exempt_ports",
                           shortDescription: "Ports never blocked",
                           longDescription: "Names or prefixes that are never blocked even if they match guest_ports, e.g. \"vif0.0 vif0.1\" for old Xen's dom0 ports."),
@@ -145,6 +149,22 @@ public struct VhostNetAgent: HostAgent {
         self.context = context
         configuration = try Self.parse(context.parameters)
         guardsBlock = try context.parameters.bool("guard")
+        if !configuration.domainsWithoutRecord.isEmpty {
+            let records = Self.libvirtDomains
+            context.log.warning("guest_domains: no libvirt record of \(configuration.domainsWithoutRecord.joined(separator: " ")) on this node "
+                + "(in \(records.configDirectory) or \(records.runDirectory)): nothing of it to block here until it is defined")
+        }
+    }
+
+    /// libvirt's record directories; the environment moves them for tests
+    /// only (`LibvirtDomains` applies the same trust checks there).
+    static var libvirtDomains: LibvirtDomains {
+        func directory(_ variable: String, _ fallback: String) -> String {
+            guard let value = getenv(variable), value.pointee != 0 else { return fallback }
+            return String(cString: value)
+        }
+        return LibvirtDomains(configDirectory: directory("HANET_LIBVIRT_CONFIG_DIR", LibvirtDomains.defaultConfigDirectory),
+                              runDirectory: directory("HANET_LIBVIRT_RUN_DIR", LibvirtDomains.defaultRunDirectory))
     }
 
     public static func parse(_ p: Parameters) throws -> VhostNetConfiguration {
@@ -156,9 +176,20 @@ public struct VhostNetAgent: HostAgent {
         let macs = try p.list("guest_macs").map { text in
             do { return try MACPrefix(parsing: text) } catch { throw AgentFailure.parameter("guest_macs", "\(error)") }
         }
+        let domains = try p.list("guest_domains")
+        for name in domains {
+            if let problem = LibvirtDomains.problem(withName: name) { throw AgentFailure.parameter("guest_domains", problem) }
+        }
+        let resolution = domains.isEmpty ? LibvirtDomains.Resolution() : try libvirtDomains.resolve(domains)
+        let domainMACs = try resolution.macs.map { mac throws -> MACPrefix in
+            do { return try MACPrefix(address: mac) } catch {
+                throw HostError(.guestRecord, object: "guest_domains", "a libvirt record of \(domains.joined(separator: " ")) names \(error)")
+            }
+        }
         var c = VhostNetConfiguration(policy: GuestBlockPolicy(
             bridges: try p.interfaceNames("bridge"), guestPorts: try patterns("guest_ports"), exemptPorts: try patterns("exempt_ports"),
-            guestMACs: macs))
+            guestMACs: macs, guestDomains: domains, domainMACs: domainMACs))
+        c.domainsWithoutRecord = resolution.missing
         let backendText = try p.string("backend")
         guard let backend = GuestBlockBackendChoice(rawValue: backendText) else {
             throw AgentFailure.parameter("backend", "'\(backendText)' is not one of: auto, nftables, iptables")

@@ -25,6 +25,10 @@ public struct VhostNetConfiguration: Equatable, Sendable {
     /// sentinel follows corosync's quorum service; see `QuorumWatch`).
     public var quorumBlock: Bool = true
 
+    /// `guest_domains` with no libvirt record on this node (see
+    /// `LibvirtDomains`): not an error, logged by the agent.
+    public var domainsWithoutRecord: [String] = []
+
     /// Whether an open host runs a sentinel at all.
     public var watchesOpenHost: Bool { duplicatePolicy != .off || quorumBlock }
 

@@ -166,6 +166,49 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
         XCTAssertEqual(listing.components(separatedBy: "flags dormant").count - 1, 2, listing)
     }
 
+    /// guest_domains: the MACs come from libvirt's records (in directories
+    /// the test points the agent at, with the same trust checks); a domain
+    /// defined only after the block is found missing by the next monitor,
+    /// and Pacemaker's recovery (stop, start) then blocks it too.
+    func testLibvirtDomainsAreSelectedFromTheirRecordsAndALaterDefinitionIsCaught() throws {
+        let base = NSTemporaryDirectory() + "hanet-libvirt-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        for sub in ["", "/etc", "/run"] { XCTAssertEqual(mkdir(base + sub, 0o755), 0); chmod(base + sub, 0o755) }
+        func record(_ path: String, mac: String, target: String? = nil) throws {
+            let dev = target.map { "<target dev='\($0)'/>" } ?? ""
+            try "<domain type='kvm'><name>x</name><devices><interface type='bridge'><mac address='\(mac)'/>\(dev)<source bridge='xenbr1'/></interface></devices></domain>"
+                .write(toFile: base + path, atomically: false, encoding: .utf8)
+            chmod(base + path, 0o600)
+        }
+        try record("/etc/web.xml", mac: GuestLab.mac(11))
+        try record("/run/web.xml", mac: GuestLab.mac(11), target: "vif1.0")
+        var group = params("")
+        group["guest_macs"] = nil
+        group["guest_domains"] = "web late"
+        let env = ["OCF_RESKEY_CRM_meta_promotable": "true", "OCF_RESKEY_CRM_meta_promoted_max": "1",
+                   "OCF_RESKEY_CRM_meta_interval": "7000", "HANET_LIBVIRT_CONFIG_DIR": base + "/etc", "HANET_LIBVIRT_RUN_DIR": base + "/run"]
+        XCTAssertEqual(agent.run("start", group, environment: env).status, 0)
+        XCTAssertEqual(reach("g1", 11), Self.closed, "web's MAC from libvirt's records")
+        XCTAssertEqual(reach("g2", 12), Self.open, "late is not defined on this node yet")
+        XCTAssertEqual(agent.run("monitor", group, environment: env).status, 0)
+
+        try record("/etc/late.xml", mac: GuestLab.mac(12))
+        let found = agent.run("monitor", group, environment: env)
+        XCTAssertEqual(found.status, 1, "the new definition's rules are missing: \(found)")
+        XCTAssertTrue(found.stderr.contains("ether saddr 02:00:00:00:00:0c"), "\(found)")
+        XCTAssertEqual(agent.run("stop", group, environment: env).status, 0)
+        XCTAssertEqual(agent.run("start", group, environment: env).status, 0)
+        XCTAssertEqual(agent.run("monitor", group, environment: env).status, 0)
+        XCTAssertEqual(reach("g2", 12), Self.closed, "late, once defined")
+        XCTAssertEqual(reach("g3", 13), Self.open)
+
+        // A record others may write is refused: never 6, and nothing opened.
+        chmod(base + "/etc/late.xml", 0o666)
+        let unsafe = agent.run("promote", group, environment: env)
+        XCTAssertEqual(unsafe.status, 4, "OCF_ERR_PERM: \(unsafe)")
+        XCTAssertEqual(reach("g2", 12), Self.closed)
+    }
+
     func testIdentitySelectionNeedsNFTablesAndStrictMACs() {
         let iptables = agent.run("validate-all", params(GuestLab.mac(11), backend: "iptables"))
         XCTAssertEqual(iptables.status, 6, "\(iptables)")
