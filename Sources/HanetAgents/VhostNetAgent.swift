@@ -23,7 +23,11 @@ public struct VhostNetAgent: HostAgent {
             bridge or the ports do not exist yet. With guest_macs, only the frames of those guests (by MAC, both \
             directions) on guest ports are dropped, so several vhostnet resources, one per guest group, can share \
             the same bridges: each owns its own table, and a guest stays selected whatever its port is named at \
-            its next boot.
+            its next boot. Groups that overlap on a shared bridge (a common MAC or libvirt domain, or a group \
+            selected by port alone on ports another group uses) are refused by start and promote with \
+            OCF_ERR_CONFIGURED naming both resources; each records what it selects in the state directory \
+            (vhostnet-group-RESOURCE.state, root's only) for the others to compare. A deleted resource's record \
+            stays until reboot (HA_RSCTMP is a tmpfs) or until it is removed; the message names it.
 
             Promotable clone (recommended). Every host runs an instance; the Unpromoted ones keep their guests \
             blocked and watched, the Promoted one opens its guests. start installs and verifies the block \

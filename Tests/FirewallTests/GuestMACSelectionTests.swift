@@ -148,6 +148,32 @@ final class GuestMACSelectionTests: XCTestCase {
         }
     }
 
+    func testGroupOverlap() throws {
+        func group(_ bridges: [InterfaceName] = ["br0"], ports: [String] = ["vif*", "vnet*"], exempt: [String] = [],
+                   macs: [String] = [], domains: [String] = [], domainMACs: [String] = []) throws -> GuestBlockPolicy {
+            GuestBlockPolicy(bridges: bridges, guestPorts: try ports.map { try PortPattern(parsing: $0) },
+                             exemptPorts: try exempt.map { try PortPattern(parsing: $0) },
+                             guestMACs: try macs.map { try prefix($0) }, guestDomains: domains, domainMACs: try domainMACs.map { try prefix($0) })
+        }
+        let a = try group(macs: ["52:54:00:00:00:01"])
+        XCTAssertNil(a.overlap(with: try group(macs: ["52:54:00:00:00:02"])), "disjoint MACs share bridges and ports")
+        XCTAssertNil(a.overlap(with: try group(["br1"], macs: ["52:54:00:00:00:01"])), "other bridges")
+        XCTAssertNil(a.overlap(with: try group(ports: ["tap*"], macs: ["52:54:00:00:00:01"])), "disjoint ports")
+        XCTAssertEqual(a.overlap(with: try group(macs: ["52:54:00:00:00:00/24"])),
+                       "both select MACs 52:54:00:00:00:01 and 52:54:00:00:00:00/24 on bridge br0, ports vif*")
+        XCTAssertEqual(a.overlap(with: try group(ports: ["vif1.0"], macs: ["02:00:00:00:00:01"], domainMACs: ["52:54:00:00:00:01"])),
+                       "both select MAC 52:54:00:00:00:01 on bridge br0, ports vif* and vif1.0")
+        XCTAssertEqual(try group(domains: ["web"]).overlap(with: try group(domains: ["web", "db"])),
+                       "both select libvirt domain web on bridge br0, ports vif*")
+        XCTAssertEqual(a.overlap(with: try group(ports: ["vnet*"])),
+                       "both block guests on bridge br0, ports vnet*: the other group selects every guest there by port (give each group guest_macs or guest_domains)")
+        XCTAssertNil(try group(ports: ["vif0.0"], exempt: ["vif0.0"]).overlap(with: try group(ports: ["vif0.0"], exempt: ["vif0.0"])),
+                     "a port both exempt")
+        XCTAssertTrue(try PortPattern(parsing: "vif*").overlaps(try PortPattern(parsing: "vif1*")))
+        XCTAssertFalse(try PortPattern(parsing: "vif1.0").overlaps(try PortPattern(parsing: "vif1.1")))
+        XCTAssertFalse(try PortPattern(parsing: "tap*").overlaps(try PortPattern(parsing: "vif*")))
+    }
+
     func testIPTablesRefusesIdentitySelection() {
         XCTAssertThrowsError(try IPTablesRuleset(macPolicy)) { error in
             XCTAssertTrue("\(error)".contains("iptables cannot match a destination MAC"), "\(error)")

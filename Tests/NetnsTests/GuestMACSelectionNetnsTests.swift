@@ -145,25 +145,43 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
     }
 
     func testTwoGroupsOnOneBridgeAreBlockedAndOpenedIndependently() throws {
-        let a = params("\(GuestLab.mac(11)) \(GuestLab.mac(12))")
-        let b = params("\(GuestLab.mac(13)) \(GuestLab.mac(14))")
+        // Two promotable clones as Pacemaker runs them: start blocks, promote opens, demote blocks.
+        func run(_ action: String, _ group: String, _ macs: String) -> AgentProcess.Result {
+            agent.run(action, params(macs), environment: ["OCF_RESOURCE_INSTANCE": group + ":0", "OCF_RESKEY_CRM_meta_promotable": "true",
+                                                           "OCF_RESKEY_CRM_meta_promoted_max": "1"])
+        }
+        let a = "\(GuestLab.mac(11)) \(GuestLab.mac(12))"
+        let b = "\(GuestLab.mac(13)) \(GuestLab.mac(14))"
         func state() -> [Bool] { [11, 12, 13, 14].map { lab.clientPings("10.80.0.\($0)") } }
-        XCTAssertEqual(agent.run("stop", a).status, 0)
-        XCTAssertEqual(agent.run("stop", b).status, 0)
+        XCTAssertEqual(run("start", "group-a", a).status, 0)
+        XCTAssertEqual(run("start", "group-b", b).status, 0)
         XCTAssertEqual(state(), [false, false, false, false])
-        XCTAssertEqual(agent.run("start", a).status, 0)
+        XCTAssertEqual(run("promote", "group-a", a).status, 0)
         XCTAssertEqual(state(), [true, true, false, false], "A open, B blocked")
-        XCTAssertEqual(agent.run("stop", a).status, 0)
-        XCTAssertEqual(agent.run("start", b).status, 0)
+        XCTAssertEqual(run("demote", "group-a", a).status, 0)
+        XCTAssertEqual(run("promote", "group-b", b).status, 0)
         XCTAssertEqual(state(), [false, false, true, true], "B open, A blocked")
         XCTAssertEqual(reach("g3", 13), Self.open)
         XCTAssertEqual(reach("g1", 11), Self.closed)
-        XCTAssertEqual(agent.run("start", a).status, 0)
+        XCTAssertEqual(run("promote", "group-a", a).status, 0)
         XCTAssertEqual(state(), [true, true, true, true])
-        // Each group owns its own table, switched off (dormant) when open.
+
+        // A third group that shares a MAC with A, or takes every guest of the ports, is refused naming both.
+        let shared = run("start", "group-c", "\(GuestLab.mac(12)) \(GuestLab.mac(2))")
+        XCTAssertEqual(shared.status, 6, "\(shared)")
+        XCTAssertTrue(shared.stderr.contains("guest group of group-c overlaps group-a's: both select MAC 02:00:00:00:00:0c on bridge xenbr1"),
+                      "\(shared)")
+        var everyone = params("")
+        everyone["guest_macs"] = nil
+        let byPort = agent.run("start", everyone, environment: ["OCF_RESOURCE_INSTANCE": "group-d"])
+        XCTAssertEqual(byPort.status, 6, "\(byPort)")
+        XCTAssertTrue(byPort.stderr.contains("guest group of group-d overlaps group-a's"), "\(byPort)")
+        XCTAssertEqual(state(), [true, true, true, true], "refused groups changed nothing")
+        XCTAssertEqual(run("demote", "group-a", a).status, 0, "demote never fails over a group record")
+        XCTAssertEqual(run("demote", "group-b", b).status, 0)
+        // Each group owns its own table.
         let listing = try lab.host.sh("nft list ruleset")
         XCTAssertEqual(listing.components(separatedBy: "table bridge hanet_").count - 1, 2, listing)
-        XCTAssertEqual(listing.components(separatedBy: "flags dormant").count - 1, 2, listing)
     }
 
     /// guest_domains: the MACs come from libvirt's records (in directories
