@@ -105,6 +105,9 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
         // 02:00:00:00:00:20/44 covers ids 0x20-0x2f: none exists at block time.
         let group = params("02:00:00:00:00:20/44")
         XCTAssertEqual(agent.run("stop", group).status, 0)
+        // The kernel's dump of the masked match (payload, bitwise, cmp) reads back as rendered.
+        XCTAssertEqual(agent.run("monitor", group).status, 7, "complete block verified")
+        XCTAssertTrue(try lab.host.sh("nft list ruleset").contains("ether saddr & ff:ff:ff:ff:ff:f0 == 02:00:00:00:00:20 drop"), "nft reads our bytes as the same match")
         let late = try TestNamespace("g5")
         defer { late.remove() }
         try lab.addGuest(port: "vnet1", ns: late, id: 0x21)
