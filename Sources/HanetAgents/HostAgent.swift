@@ -5,7 +5,8 @@ import HanetHost
 /// parameters into a configuration and health into exit codes; the four
 /// actions are the same for every agent and live here once.
 ///
-/// Parsing happens in `init(context:)` (which must not touch the system);
+/// Parsing happens in `init(context:)` (which must not change the system;
+/// vhostnet's `guest_domains` reads libvirt's records there);
 /// `resource()` opens the kernel handles for one action.
 public protocol HostAgent: ResourceAgent {
     associatedtype Resource: HostResource

@@ -40,7 +40,7 @@ extension HostError: OCFErrorConvertible {
         // a port of another bridge): the node must not run the resource, the
         // others may. OCF_ERR_ARGS bans it here only; retrying cannot help.
         case .wrongKind, .alreadyEnslaved: return .errArgs
-        case .vanished, .notConverged, .guardUnavailable: return .errGeneric
+        case .vanished, .notConverged, .guardUnavailable, .guestRecord: return .errGeneric
         case .stateFile: return .forKernelError(errno)
         }
     }

@@ -19,6 +19,7 @@ extension VhostNetAgent {
     var role: VhostNetRole { VhostNetRole(stateDirectory: context.stateDirectory, policy: configuration.policy) }
 
     public func start() throws {
+        try claimGroup()
         if promotable {
             try close(recording: .unpromoted)
         } else {
@@ -35,6 +36,7 @@ extension VhostNetAgent {
     public func perform(action: String) throws -> OCFExitCode? {
         switch action {
         case "promote":
+            try claimGroup()
             try role.record(.promoted)
             try open()
         case "demote":
@@ -132,6 +134,20 @@ extension VhostNetAgent {
             isolation.stopGuard()
         }
         try role.record(newRole)
+    }
+
+    /// Refuses a guest group that overlaps another vhostnet resource's on
+    /// this host (OCF_ERR_CONFIGURED naming both: the two resources'
+    /// parameters contradict each other everywhere), then records this
+    /// one for the others. Only start and promote check: stop, demote and
+    /// block must never fail over it.
+    func claimGroup() throws {
+        let record = GuestGroupRecord(resource: context.stateName(agent: Self.agentName), policy: configuration.policy)
+        if let conflict = try record.firstConflict(stateDirectory: context.stateDirectory) {
+            throw AgentFailure.configured("guest group of \(record.resource) overlaps \(conflict.resource)'s: \(conflict.reason)"
+                + " (record \(context.stateDirectory)/\(GuestGroupRecord.fileName(conflict.resource)))")
+        }
+        try record.write(stateDirectory: context.stateDirectory)
     }
 
     /// Why no sentinel watches the open guests, when one should

@@ -1,3 +1,4 @@
+import Glibc
 import HanetOCF
 import HanetHost
 import HanetLinks
@@ -19,7 +20,14 @@ public struct VhostNetAgent: HostAgent {
             receives through the named bridges is dropped: IPv4, IPv6, ARP and every other ethertype, both \
             directions. dom0 and other bridges are untouched. Rules match port-name patterns, so a guest that \
             attaches while the host is blocked is blocked from its first frame, and blocking works even when the \
-            bridge or the ports do not exist yet.
+            bridge or the ports do not exist yet. With guest_macs, only the frames of those guests (by MAC, both \
+            directions) on guest ports are dropped, so several vhostnet resources, one per guest group, can share \
+            the same bridges: each owns its own table, and a guest stays selected whatever its port is named at \
+            its next boot. Groups that overlap on a shared bridge (a common MAC or libvirt domain, or a group \
+            selected by port alone on ports another group uses) are refused by start and promote with \
+            OCF_ERR_CONFIGURED naming both resources; each records what it selects in the state directory \
+            (vhostnet-group-RESOURCE.state, root's only) for the others to compare. A deleted resource's record \
+            stays until reboot (HA_RSCTMP is a tmpfs) or until it is removed; the message names it.
 
             Promotable clone (recommended). Every host runs an instance; the Unpromoted ones keep their guests \
             blocked and watched, the Promoted one opens its guests. start installs and verifies the block \
@@ -73,6 +81,12 @@ public struct VhostNetAgent: HostAgent {
             ParameterSpec(name: "guest_ports", defaultValue: VhostNetConfiguration.defaultGuestPorts,
                           shortDescription: "Guest port name patterns",
                           longDescription: "Port names or prefixes with a trailing *, separated by spaces or commas. Xen names guest ports vifD.N, libvirt vnetN, QEMU tapN."),
+            ParameterSpec(name: "guest_macs",
+                          shortDescription: "Guests of this group by MAC address",
+                          longDescription: "MAC addresses and prefixes (address/length, 8-48 bits, bits after the prefix zero), separated by spaces or commas, e.g. \"52:54:00:12:34:56 00:16:3e:00:00:00/24\". When set, only frames from these MACs (ether saddr) and unicast to them (ether daddr) on guest ports are dropped, so several vhostnet resources (guest groups) can share the same bridges and port names, and a guest whose port is renamed at every boot (Xen vifD.N, libvirt vnetN) stays selected. guest_ports then says where guests may be (never the uplinks, where the same MACs arrive from the twins open on another host) and keeps its default. Broadcast and multicast still reach a blocked guest; its answers are dropped. port_lock does not apply to such a group (a port name does not say whose guest it is); the firewall rules are its lock. Needs backend=nftables (iptables cannot match a destination MAC): with backend=iptables this is a configuration error, with backend=auto on a host without nf_tables the start fails (OCF_ERR_INSTALLED). Multicast and all-zero addresses are refused."),
+            ParameterSpec(name: "guest_domains",
+                          shortDescription: "Guests of this group by libvirt domain name",
+                          longDescription: "libvirt domain names, separated by spaces or commas. Their MACs are read from libvirt's own records on this node, without running virsh: the persistent definition /etc/libvirt/qemu/NAME.xml (there before the guest starts, so a guest started while blocked is covered) and the run-time state /run/libvirt/qemu/NAME.xml (running and transient domains). The MACs are then selected as with guest_macs (which may be given too: the union is blocked). A record must belong to root and not be writable by group or others, in directories likewise; an unsafe record fails every action before anything changes (OCF_ERR_PERM), one that cannot be parsed likewise (OCF_ERR_GENERIC): a failed stop gets the node fenced, which is the safe end for a host whose guests cannot be told apart. A domain with no record on this node is not an error (it may be defined here later): each action logs a warning, and once it is defined the next monitor finds its rules missing, so Pacemaker recovers the instance, which then reads the definition. The environment variables HANET_LIBVIRT_CONFIG_DIR and HANET_LIBVIRT_RUN_DIR move the two directories, for tests only; the same ownership rules apply there."),
             ParameterSpec(name: "exempt_ports",
                           shortDescription: "Ports never blocked",
                           longDescription: "Names or prefixes that are never blocked even if they match guest_ports, e.g. \"vif0.0 vif0.1\" for old Xen's dom0 ports."),
@@ -88,7 +102,7 @@ public struct VhostNetAgent: HostAgent {
                           longDescription: "When true, blocking (stop, block) leaves a small guard process that listens to nf_tables change events and re-installs the block within milliseconds if anything removes it (nft flush ruleset, a reload of /etc/nftables.conf), logging who changed what. start ends the guard before it unblocks, so the guard never fights Pacemaker. With the iptables backend, which has no change events, the guard re-checks every 250 ms. Only root can end the guard: its socket checks the caller's credentials and ignores any other user. If another local user holds the guard's socket name, stop still blocks and logs why no guard runs, and every monitor of the blocked instance logs a warning naming the holder (not an exit code: Pacemaker 2.1.5 takes OCF_DEGRADED of a clone instance for a failure)."),
             ParameterSpec(name: "port_lock", type: .boolean, defaultValue: "true",
                           shortDescription: "Also hold blocked guest ports disabled (a second lock)",
-                          longDescription: "When true, blocking also sets every guest bridge port that is up to the bridge port state disabled, which forwards no frame whatever the firewall says: a flushed or reloaded ruleset lets nothing through while the guard restores it. The guard re-applies the state when the kernel lifts it (a port that comes up or changes, a new guest port; the firewall rules cover such a port from its first frame meanwhile). Unblock sets guest ports back to forwarding before it removes the firewall block. Bridges running STP own their port states and are left alone; set false where another tool manages bridge port states."),
+                          longDescription: "When true, blocking also sets every guest bridge port that is up to the bridge port state disabled, which forwards no frame whatever the firewall says: a flushed or reloaded ruleset lets nothing through while the guard restores it. The guard re-applies the state when the kernel lifts it (a port that comes up or changes, a new guest port; the firewall rules cover such a port from its first frame meanwhile). Unblock sets guest ports back to forwarding before it removes the firewall block. Bridges running STP own their port states and are left alone; set false where another tool manages bridge port states. A group selected by guest_macs or guest_domains is not port-locked: its ports' names are shared with other groups' guests, so its MAC rules are its only lock."),
             ParameterSpec(name: "duplicate_policy", defaultValue: "yield",
                           shortDescription: "What an open host does when its guests are open elsewhere too",
                           longDescription: "While the guests are open, a sentinel process watches the bridges' forwarding tables: a MAC seen on a guest port that arrives on an uplink means another host has the same guests open (a partition without working fencing, a mistaken command). yield: the host that opened later (it sees the duplicate within 300 ms of its own opening: the host open longer announces its guests as soon as it sees the later one's, so the later one sees them at once; 23 ms in the lab) blocks its guests again, its Promoted monitor returns OCF_FAILED_PROMOTED naming the MACs and the uplink, and it refuses to open again for 5-10 s (random, so two hosts that opened at once do not collide again; while the split brain lasts, Pacemaker's recovery tries again after that and the later host yields again, a short duplicate window every 5-10 s, each logged); the host open longer stays open and announces its guests so the switches return to it and the later host sees the duplicate. report: log and record only. off: no sentinel. Keep the boot-time block, guard and port_lock on: a standby whose guests leak within 300 ms after a switchover would make the new host yield.",
@@ -139,6 +153,22 @@ public struct VhostNetAgent: HostAgent {
         self.context = context
         configuration = try Self.parse(context.parameters)
         guardsBlock = try context.parameters.bool("guard")
+        if !configuration.domainsWithoutRecord.isEmpty {
+            let records = Self.libvirtDomains
+            context.log.warning("guest_domains: no libvirt record of \(configuration.domainsWithoutRecord.joined(separator: " ")) on this node "
+                + "(in \(records.configDirectory) or \(records.runDirectory)): nothing of it to block here until it is defined")
+        }
+    }
+
+    /// libvirt's record directories; the environment moves them for tests
+    /// only (`LibvirtDomains` applies the same trust checks there).
+    static var libvirtDomains: LibvirtDomains {
+        func directory(_ variable: String, _ fallback: String) -> String {
+            guard let value = getenv(variable), value.pointee != 0 else { return fallback }
+            return String(cString: value)
+        }
+        return LibvirtDomains(configDirectory: directory("HANET_LIBVIRT_CONFIG_DIR", LibvirtDomains.defaultConfigDirectory),
+                              runDirectory: directory("HANET_LIBVIRT_RUN_DIR", LibvirtDomains.defaultRunDirectory))
     }
 
     public static func parse(_ p: Parameters) throws -> VhostNetConfiguration {
@@ -147,8 +177,23 @@ public struct VhostNetAgent: HostAgent {
                 do { return try PortPattern(parsing: text) } catch { throw AgentFailure.parameter(name, "\(error)") }
             }
         }
+        let macs = try p.list("guest_macs").map { text in
+            do { return try MACPrefix(parsing: text) } catch { throw AgentFailure.parameter("guest_macs", "\(error)") }
+        }
+        let domains = try p.list("guest_domains")
+        for name in domains {
+            if let problem = LibvirtDomains.problem(withName: name) { throw AgentFailure.parameter("guest_domains", problem) }
+        }
+        let resolution = domains.isEmpty ? LibvirtDomains.Resolution() : try libvirtDomains.resolve(domains)
+        let domainMACs = try resolution.macs.map { mac throws -> MACPrefix in
+            do { return try MACPrefix(address: mac) } catch {
+                throw HostError(.guestRecord, object: "guest_domains", "a libvirt record of \(domains.joined(separator: " ")) names \(error)")
+            }
+        }
         var c = VhostNetConfiguration(policy: GuestBlockPolicy(
-            bridges: try p.interfaceNames("bridge"), guestPorts: try patterns("guest_ports"), exemptPorts: try patterns("exempt_ports")))
+            bridges: try p.interfaceNames("bridge"), guestPorts: try patterns("guest_ports"), exemptPorts: try patterns("exempt_ports"),
+            guestMACs: macs, guestDomains: domains, domainMACs: domainMACs))
+        c.domainsWithoutRecord = resolution.missing
         let backendText = try p.string("backend")
         guard let backend = GuestBlockBackendChoice(rawValue: backendText) else {
             throw AgentFailure.parameter("backend", "'\(backendText)' is not one of: auto, nftables, iptables")

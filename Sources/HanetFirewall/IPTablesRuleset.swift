@@ -55,6 +55,9 @@ public struct IPTablesRuleset: Hashable, Sendable {
 
     /// Renders `policy`. Throws (`EINVAL`) when it names no bridge or no
     /// guest pattern, and (`ENAMETOOLONG`) if the chain name would not fit.
+    /// Why guests selected by MAC need nftables (the agent's one-line reason).
+    public static let identityUnsupported = "guest_macs and guest_domains need backend=nftables: iptables cannot match a destination MAC (xt_mac matches the source only)"
+
     public init(_ policy: GuestBlockPolicy) throws(IPTablesError) {
         chain = Self.chainName(for: policy)
         guard chain.utf8.count <= Self.maxChainNameLength else {
@@ -69,6 +72,12 @@ public struct IPTablesRuleset: Hashable, Sendable {
         guard !policy.guestPorts.isEmpty else {
             throw IPTablesError(operation: "render", object: chain, errno: EINVAL,
                                 message: "the policy names no guest port pattern")
+        }
+        // Refused, not rendered by port: that would block every group's
+        // guests on these ports, not this group's.
+        guard !policy.selectsByIdentity else {
+            throw IPTablesError(operation: "render", object: chain, errno: EOPNOTSUPP,
+                                message: Self.identityUnsupported)
         }
         let exempt = policy.exemptPorts
         let guests = policy.guestPorts

@@ -69,6 +69,19 @@ enum NFTablesConstants {
     static let verdictCode = UInt16(NFTA_VERDICT_CODE.rawValue)
     static let verdictChain = UInt16(NFTA_VERDICT_CHAIN.rawValue)
 
+    static let payloadDestination = UInt16(NFTA_PAYLOAD_DREG.rawValue)
+    static let payloadBase = UInt16(NFTA_PAYLOAD_BASE.rawValue)
+    static let payloadOffset = UInt16(NFTA_PAYLOAD_OFFSET.rawValue)
+    static let payloadLength = UInt16(NFTA_PAYLOAD_LEN.rawValue)
+    static let payloadSource = UInt16(NFTA_PAYLOAD_SREG.rawValue)
+    static let bitwiseSource = UInt16(NFTA_BITWISE_SREG.rawValue)
+    static let bitwiseDestination = UInt16(NFTA_BITWISE_DREG.rawValue)
+    static let bitwiseLength = UInt16(NFTA_BITWISE_LEN.rawValue)
+    static let bitwiseMask = UInt16(NFTA_BITWISE_MASK.rawValue)
+    static let bitwiseXor = UInt16(NFTA_BITWISE_XOR.rawValue)
+    /// NFTA_BITWISE_OP (Linux 5.6+): absent or NFT_BITWISE_BOOL (0) is the mask-and-xor we render.
+    static let bitwiseOperation = UInt16(NFTA_BITWISE_OP.rawValue)
+
     static let genID = UInt16(NFTA_GEN_ID.rawValue)
 
     // Values
@@ -80,6 +93,11 @@ enum NFTablesConstants {
     static let metaOutputName = UInt32(NFT_META_OIFNAME.rawValue)
     static let metaBridgeInputName = UInt32(NFT_META_BRI_IIFNAME.rawValue)
     static let metaBridgeOutputName = UInt32(NFT_META_BRI_OIFNAME.rawValue)
+    /// NFT_PAYLOAD_LL_HEADER: offsets from the Ethernet header.
+    static let payloadLinkLayer = UInt32(NFT_PAYLOAD_LL_HEADER.rawValue)
+    /// `ether daddr` and `ether saddr`: offsets 0 and 6, six bytes each.
+    static let etherDestinationOffset: UInt32 = 0
+    static let etherSourceOffset: UInt32 = 6
     static let verdictAccept = Int32(NF_ACCEPT)
     static let verdictDrop = Int32(NF_DROP)
     /// Bridge hooks (linux/netfilter_bridge.h, not in the shim): NF_BR_PRE_ROUTING

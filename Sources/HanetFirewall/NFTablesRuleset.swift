@@ -28,6 +28,22 @@ import HanetLinks
 /// dropped: nothing matches on the payload. Exempt ports are accepted first;
 /// the accept only ends this chain, other tables still see the frame.
 ///
+/// A group selected by identity (`guest_macs`, `guest_domains`) drops, on
+/// the same guest ports, only its own guests' frames: `ether saddr` in
+/// `from_guests` (everything the guest sends, to the network or to dom0),
+/// `ether daddr` in `to_guests` (unicast to it, bridged or from dom0):
+///
+/// ```
+///     meta ibrname "br0" iifname "vnet*" ether saddr 52:54:00:12:34:56 drop
+///     meta obrname "br0" oifname "vnet*" ether daddr 00:16:3e:00:00:00/24 drop
+/// ```
+///
+/// Scoped to guest ports because the same MACs arrive on the uplink from
+/// the twins open on another host, which other groups' guests here must
+/// still reach. Broadcast and multicast still reach a blocked guest; every
+/// answer it sends is dropped. A prefix on an octet boundary loads fewer
+/// bytes, any other adds a `bitwise` mask, as nft renders them.
+///
 /// The policy is canonical (sorted, deduplicated), so every policy with the
 /// same owner tag renders the same bytes.
 public struct NFTablesRuleset: Equatable, Sendable {
@@ -61,8 +77,13 @@ public struct NFTablesRuleset: Equatable, Sendable {
         let guests = policy.guestPorts
         let exempt = policy.exemptPorts
 
+        let macs = policy.selectedMACs
         var comment = "hanet guest block v\(Self.version); match=\(match.rawValue)"
-        let details = "; bridges=\(bridges.joined(separator: ",")); guests=\(guests.map(\.description).joined(separator: ",")); exempt=\(exempt.map(\.description).joined(separator: ","))"
+        if policy.selectsByIdentity { comment += "; select=mac" }
+        var details = "; bridges=\(bridges.joined(separator: ",")); guests=\(guests.map(\.description).joined(separator: ",")); exempt=\(exempt.map(\.description).joined(separator: ","))"
+        if policy.selectsByIdentity {
+            details += "; macs=\(macs.count)" + (policy.guestDomains.isEmpty ? "" : "; domains=\(policy.guestDomains.joined(separator: ","))")
+        }
         // The comment must fit one nftnl userdata TLV (length byte, NFT_USERDATA_MAXLEN).
         if comment.utf8.count + details.utf8.count <= 200 { comment += details }
         table = NFTablesTable(name: Self.tableName(for: policy), comment: comment)
@@ -92,9 +113,16 @@ public struct NFTablesRuleset: Equatable, Sendable {
                         + [.verdict(NFTablesConstants.verdictAccept)]))
                 }
                 for port in guests {
-                    rules.append(NFTablesRule(chain: direction.chain, expressions: prefix
-                        + Self.interfaceMatch(key: direction.portKey, data: Self.patternData(port))
-                        + [.verdict(NFTablesConstants.verdictDrop)]))
+                    let portMatch = prefix + Self.interfaceMatch(key: direction.portKey, data: Self.patternData(port))
+                    guard policy.selectsByIdentity else {
+                        rules.append(NFTablesRule(chain: direction.chain, expressions: portMatch + [.verdict(NFTablesConstants.verdictDrop)]))
+                        continue
+                    }
+                    for mac in macs {
+                        rules.append(NFTablesRule(chain: direction.chain, expressions: portMatch
+                            + Self.macMatch(mac, source: direction.chain == Self.inputChain)
+                            + [.verdict(NFTablesConstants.verdictDrop)]))
+                    }
                 }
             }
         }
@@ -224,6 +252,23 @@ public struct NFTablesRuleset: Equatable, Sendable {
     static func interfaceMatch(key: UInt32, data: [UInt8]) -> [NFTablesExpression] {
         [.meta(key: key, destination: NFTablesConstants.register1),
          .compare(source: NFTablesConstants.register1, operation: NFTablesConstants.cmpEqual, data: data)]
+    }
+
+    /// `ether saddr` (`source`) or `ether daddr` equal to `mac`'s fixed bits:
+    /// a whole-octet prefix loads only those octets, any other loads six
+    /// and masks them (nft 1.0.6's own rendering of the same match).
+    static func macMatch(_ mac: MACPrefix, source: Bool) -> [NFTablesExpression] {
+        typealias K = NFTablesConstants
+        let offset = source ? K.etherSourceOffset : K.etherDestinationOffset
+        let address = mac.address.array
+        if mac.length % 8 == 0 {
+            let octets = mac.length / 8
+            return [.payload(base: K.payloadLinkLayer, offset: offset, length: UInt32(octets), destination: K.register1),
+                    .compare(source: K.register1, operation: K.cmpEqual, data: Array(address.prefix(octets)))]
+        }
+        return [.payload(base: K.payloadLinkLayer, offset: offset, length: 6, destination: K.register1),
+                .bitwise(source: K.register1, destination: K.register1, mask: mac.maskBytes, xor: [UInt8](repeating: 0, count: 6)),
+                .compare(source: K.register1, operation: K.cmpEqual, data: address)]
     }
 
     /// An exact name compares the whole IFNAMSIZ buffer, NUL padding included.

@@ -52,6 +52,16 @@ public struct PortPattern: Hashable, Comparable, Sendable, CustomStringConvertib
         isPrefix ? name.hasPrefix(stem) : name == stem
     }
 
+    /// Whether some port name matches both (`vif*` and `vif1.0`, `vif*` and `vif1*`).
+    public func overlaps(_ other: PortPattern) -> Bool {
+        switch (isPrefix, other.isPrefix) {
+        case (false, false): return stem == other.stem
+        case (true, false): return other.stem.hasPrefix(stem)
+        case (false, true): return stem.hasPrefix(other.stem)
+        case (true, true): return stem.hasPrefix(other.stem) || other.stem.hasPrefix(stem)
+        }
+    }
+
     public var description: String { isPrefix ? stem + "*" : stem }
 
     /// By spelling: the one order policies, tables and chains use.

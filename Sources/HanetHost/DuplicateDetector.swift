@@ -32,7 +32,9 @@ public struct DuplicateDetector: Sendable {
 
     public init(policy: GuestBlockPolicy, knownGuestMACs: Set<MACAddress>) {
         self.policy = policy
-        guestMACs = knownGuestMACs.filter { !$0.isMulticast }
+        // A group selected by MAC knows its single addresses from the start.
+        let named = policy.selectedMACs.filter { $0.length == 48 }.map(\.address)
+        guestMACs = knownGuestMACs.filter { !$0.isMulticast && policy.selects(mac: $0) }.union(named)
     }
 
     /// One event. `port` is the entry's port when it belongs to one of the
@@ -41,7 +43,8 @@ public struct DuplicateDetector: Sendable {
         guard let uplink = port, entry.isLearned, !entry.mac.isMulticast else { return nil }
         let port = uplink.value
         if policy.isGuest(port: port) {
-            guestMACs.insert(entry.mac)
+            // Another group's guest on a shared guest port is not ours to watch.
+            if policy.selects(mac: entry.mac) { guestMACs.insert(entry.mac) }
             return nil
         }
         if policy.exemptPorts.contains(where: { $0.matches(port) }) { return nil }

@@ -95,7 +95,7 @@ public final class GuestIsolation: HostResource {
         if configuration.announce > 0 { rememberGuests() }
         try backend.block(configuration.policy)
         log("guests blocked on \(bridgeList) (\(backend.name); \(backendReason))")
-        if configuration.portLock { lockPorts() }
+        if configuration.portLock && !configuration.policy.selectsByIdentity { lockPorts() }
     }
 
     /// The second lock, after the firewall's. Not fatal: the firewall
@@ -401,7 +401,7 @@ public final class GuestIsolation: HostResource {
         var macs: [MACAddress: String] = [:]
         if !guestNames.isEmpty {
             for entry in try fdb.entries(bridgeIndex: bridge.index) where entry.isDynamic {
-                if let port = guestNames[entry.portIndex] { macs[entry.mac] = port }
+                if let port = guestNames[entry.portIndex], configuration.policy.selects(mac: entry.mac) { macs[entry.mac] = port }
             }
         }
         return (macs, uplinks)

@@ -17,7 +17,7 @@ import HanetFirewall
 /// down and up, or when the port is re-enslaved; the guard re-applies the
 /// lock on those link events. Bridges running STP (kernel or user space)
 /// own their ports' states, so they are left alone: there, the firewall
-/// block is the only lock.
+/// block is the only lock. So is it for groups selected by MAC.
 public struct GuestPortLock {
     /// What one pass did.
     public struct Pass: Equatable, Sendable {
@@ -83,6 +83,11 @@ public struct GuestPortLock {
     @discardableResult
     private func forEachGuestPort(_ body: (Link) -> Void) throws -> [InterfaceName] {
         var stp: [InterfaceName] = []
+        // A group selected by MAC shares its ports' names with other groups:
+        // a port name does not say whose guest is behind it, and disabling
+        // it could cut another group's open guest. Its firewall rules,
+        // which match the MACs, are its only lock.
+        guard !policy.selectsByIdentity else { return stp }
         for bridgeName in policy.bridges {
             guard let bridge = try links.link(named: bridgeName), let options = bridge.kind?.bridge else { continue }
             if options.stp == true {

@@ -30,6 +30,9 @@ public struct HostError: Error, Equatable, Sendable, CustomStringConvertible {
         /// socket name is held by another user, or the fork failed); the
         /// block itself is in place.
         case guardUnavailable
+        /// A record another program keeps about the guests (libvirt's
+        /// domain XML) could not be read or understood.
+        case guestRecord
     }
 
     /// What went wrong.

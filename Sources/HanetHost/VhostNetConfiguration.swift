@@ -25,6 +25,10 @@ public struct VhostNetConfiguration: Equatable, Sendable {
     /// sentinel follows corosync's quorum service; see `QuorumWatch`).
     public var quorumBlock: Bool = true
 
+    /// `guest_domains` with no libvirt record on this node (see
+    /// `LibvirtDomains`): not an error, logged by the agent.
+    public var domainsWithoutRecord: [String] = []
+
     /// Whether an open host runs a sentinel at all.
     public var watchesOpenHost: Bool { duplicatePolicy != .off || quorumBlock }
 
@@ -44,6 +48,9 @@ public struct VhostNetConfiguration: Equatable, Sendable {
         guard !policy.bridges.isEmpty else { throw ConfigurationError("bridge", "names no bridge") }
         guard !policy.guestPorts.isEmpty else {
             throw ConfigurationError("guest_ports", "names no port pattern: nothing would be blocked")
+        }
+        if policy.selectsByIdentity && backend == .iptables {
+            throw ConfigurationError(policy.guestMACs.isEmpty ? "guest_domains" : "guest_macs", IPTablesRuleset.identityUnsupported)
         }
         guard Self.announceRounds.contains(announce) else {
             throw ConfigurationError("announce", "must be 0-100 (got \(announce))")

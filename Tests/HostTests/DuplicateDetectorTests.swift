@@ -41,4 +41,19 @@ final class DuplicateDetectorTests: XCTestCase {
         XCTAssertNil(detector.observe(learned(Self.guest, flags: UInt8(NTF_EXT_LEARNED)), port: "eth1"), "nor one a driver put there")
         XCTAssertNil(detector.observe(learned("01:00:5e:00:00:01"), port: "eth1"), "multicast")
     }
+
+    /// A group selected by MAC shares its guest ports with other groups:
+    /// only its own MACs are its guests, and its single addresses count
+    /// from the start.
+    func testAGroupSelectedByMACWatchesOnlyItsOwnGuests() throws {
+        let group = GuestBlockPolicy(bridges: ["xenbr1"], guestPorts: [try PortPattern(parsing: "vif*")],
+                                     guestMACs: [try MACPrefix(parsing: "02:00:00:00:00:11"), try MACPrefix(parsing: "00:16:3e:00:00:00/24")])
+        var detector = DuplicateDetector(policy: group, knownGuestMACs: [Self.known])
+        XCTAssertEqual(detector.guestMACs, [Self.guest], "a recorded MAC of another group is dropped; the named one is known")
+        XCTAssertNil(detector.observe(learned(Self.known), port: "vif2.0"), "another group's guest on a shared port")
+        XCTAssertNil(detector.observe(learned(Self.known), port: "eth1"), "...is not this group's twin")
+        XCTAssertEqual(detector.observe(learned(Self.guest), port: "eth1")?.macs, [Self.guest], "before it talked here")
+        XCTAssertNil(detector.observe(learned("00:16:3e:01:02:03"), port: "vif3.0"))
+        XCTAssertEqual(detector.observe(learned("00:16:3e:01:02:03"), port: "eth1")?.macs, ["00:16:3e:01:02:03"], "a prefix's guest once seen")
+    }
 }
