@@ -69,13 +69,15 @@ public struct BridgeAgent: HostAgent {
             ParameterSpec(name: "pvid", type: .integer,
                           shortDescription: "The bridge's default PVID",
                           longDescription: "With vlan_filtering=true: the VLAN (1-4094) that new ports, the uplink and the bridge itself get untagged. Default: the kernel's (1)."),
-        ],
+        ].markingReloadable(reloadableParameters),
         actions: [
             .start(timeout: .seconds(20)),
             .stop(timeout: .seconds(20)),
             .monitor(timeout: .seconds(20), interval: .seconds(10), depth: 0),
             .metaData(),
             .validateAll(),
+            .reloadAgent(),
+            .reload(),
         ],
         example: """
             pcs resource create xenbr1 ocf:hanet:bridge bridge=xenbr1 uplink=bond0 arp=off multicast=off \\

@@ -12,8 +12,8 @@ public final class BondSetup: HostResource {
     public let configuration: BondConfiguration
     /// The rtnetlink handle, in the namespace the caller chose (or a fake kernel).
     public let links: LinkManager
-    private let state: StateFile
-    private let log: (String) -> Void
+    let state: StateFile
+    let log: (String) -> Void
 
     /// Set on bonds this type creates, so `ip link` shows who made them.
     public static let alias = "hanet: created by ocf:hanet:bond"
@@ -157,7 +157,7 @@ public final class BondSetup: HostResource {
     /// one only once its MII monitor saw the link up and the bond has an
     /// active slave to replace (EINVAL before), so this waits for both, as
     /// long as `waitForCarrier` would. True when it changed the active slave.
-    private func selectActiveSlave(_ slave: InterfaceName) throws -> Bool {
+    func selectActiveSlave(_ slave: InterfaceName) throws -> Bool {
         let o = configuration.options
         let budgetMs = min(5000, Int(o.updelay ?? 0) + 3 * Int(o.miimon ?? o.arpInterval ?? 100) + 300)
         var waited = 0

@@ -30,6 +30,11 @@ public struct HostError: Error, Equatable, Sendable, CustomStringConvertible {
         /// socket name is held by another user, or the fork failed); the
         /// block itself is in place.
         case guardUnavailable
+        /// A reload found the resource not set up (there is nothing to change in place).
+        case notRunning
+        /// A reload was asked for a change the kernel makes only on a link
+        /// that is down or has no ports/slaves: it takes a restart.
+        case needsRestart
     }
 
     /// What went wrong.

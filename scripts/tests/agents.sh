@@ -35,10 +35,13 @@ rc_is() { # expected, command...
 
 # --- meta-data: no parameters, no root, writes nothing ----------------------
 for a in bond bridge vhostnet; do
-  check "$a meta-data as hacluster (cwd /var/lib/pacemaker/cores, LC_ALL=C) is valid against ra-api-1.dtd and metadata.rng" bash -c "
+  # OCF 1.1 meta-data (reloadable, reload-agent): valid as ocf-tester checks it
+  # (xmllint --valid against its DOCTYPE, ra-api-1.dtd plus our internal subset)
+  # and against pcs's ocf-1.1.rng; resource-agents' metadata.rng predates reloadable.
+  check "$a meta-data as hacluster (cwd /var/lib/pacemaker/cores, LC_ALL=C) is valid as ocf-tester and pcs (ocf-1.1.rng) check it" bash -c "
     cd /var/lib/pacemaker/cores && env -i LC_ALL=C HA_RSCTMP=/tmp/hanet-never-made setpriv --reuid=hacluster --regid=haclient --clear-groups $RA/$a meta-data > /tmp/md.xml &&
-    xmllint --noout --dtdvalid /usr/share/resource-agents/ra-api-1.dtd /tmp/md.xml &&
-    xmllint --noout --relaxng /usr/share/resource-agents/metadata.rng /tmp/md.xml &&
+    (cd /usr/share/resource-agents && xmllint --noout --valid - < /tmp/md.xml) &&
+    (cd /usr/share/resource-agents && xmllint --noout --relaxng /usr/share/pcs/data/ocf-1.1.rng - < /tmp/md.xml) &&
     grep -q '<version>1.1</version>' /tmp/md.xml && [ ! -e /tmp/hanet-never-made ]"
   check "$a usage as hacluster exits 0" bash -c "env -i setpriv --reuid=hacluster --regid=haclient --clear-groups $RA/$a usage | grep -q start"
   check "$a unknown action exits 3 (OCF_ERR_UNIMPLEMENTED)" rc_is 3 env OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=br0 $RA/$a frobnicate
@@ -54,6 +57,14 @@ check "crm_resource --force-check before start: not running (7)" rc_is 7 "${CRM[
 check "crm_resource --force-start" rc_is 0 "${CRM[@]}" --force-start
 check "bridge exists with its uplink after force-start" bash -c "ip -j link show up0 | grep -q '\"master\":\"xenbr1\"'"
 check "crm_resource --force-check after start: running (0)" rc_is 0 "${CRM[@]}" --force-check
+BR_INDEX=$(cat /sys/class/net/xenbr1/ifindex)
+check "reload-agent with stp=on forward_delay=2 mtu=1400: 0, applied in place (same ifindex, uplink attached)" bash -c "
+  env OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=up0 OCF_RESKEY_stp=on OCF_RESKEY_forward_delay=2 OCF_RESKEY_mtu=1400 $RA/bridge reload-agent &&
+  [ \"\$(cat /sys/class/net/xenbr1/bridge/stp_state)\" = 1 ] && [ \"\$(cat /sys/class/net/xenbr1/mtu)\" = 1400 ] &&
+  [ \"\$(cat /sys/class/net/xenbr1/ifindex)\" = $BR_INDEX ] && ip -j link show up0 | grep -q '\"master\":\"xenbr1\"'"
+check "reload-agent with another uplink: 1 (takes a restart) and the reason" bash -c "
+  env OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=lo $RA/bridge reload-agent > /tmp/r.out 2>&1; rc=\$?
+  [ \$rc = 1 ] && grep -q 'ocf-exit-reason:uplink lo is not a port of xenbr1' /tmp/r.out"
 check "crm_resource --force-stop" rc_is 0 "${CRM[@]}" --force-stop
 check "crm_resource --force-check after stop: not running (7)" rc_is 7 "${CRM[@]}" --force-check
 check "bridge removed by stop" bash -c "! ip link show xenbr1 2>/dev/null"
