@@ -182,6 +182,10 @@ for p in /proc/[0-9]*; do
   [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] && grep -qa hanet-agent "$p/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null
 done
 
+# --- real Pacemaker (one node) reloads instead of restarting ----------------
+check "one-node Pacemaker: a reloadable change runs reload-agent (no stop/start), a non-reloadable one restarts" bash -c "
+  bash scripts/tests/pacemaker-reload.sh 2>&1 | tee /dev/stderr | tail -1 | grep -q ' 0 failed'"
+
 echo
 summary
 [ "$FAILED" = 0 ]
