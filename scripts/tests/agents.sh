@@ -26,6 +26,7 @@ mount --bind "$STAGE/usr/lib/ocf/resource.d/hanet" /usr/lib/ocf/resource.d/hanet
 mount --bind "$STAGE/usr/lib/hanet" /usr/lib/hanet 2>/dev/null || {
   mkdir -p /usr/lib/hanet && mount --bind "$STAGE/usr/lib/hanet" /usr/lib/hanet; }
 ip link set lo up
+mount -t sysfs hanet-sys /sys   # /sys/class/net of this network namespace
 RA=/usr/lib/ocf/resource.d/hanet
 rc_is() { # expected, command...
   local want=$1; shift
@@ -148,6 +149,10 @@ check "LSB status before start: 3 (stopped)" rc_is 3 "${LSB[@]}" status
 check "LSB start" rc_is 0 "${LSB[@]}" start
 check "LSB status: 0 (running)" rc_is 0 "${LSB[@]}" status
 check "LSB restart" rc_is 0 "${LSB[@]}" restart
+check "LSB reload after editing the config (mtu=1400): 0, the same bridge changed in place" bash -c "
+  i=\$(cat /sys/class/net/xenbr2/ifindex); echo mtu=1400 >> /tmp/hanet-lsb/bridge.conf &&
+  ${LSB[*]} reload && [ \"\$(cat /sys/class/net/xenbr2/mtu)\" = 1400 ] && [ \"\$(cat /sys/class/net/xenbr2/ifindex)\" = \$i ]"
+check "LSB force-reload runs the same reload: 0" rc_is 0 "${LSB[@]}" force-reload
 check "LSB stop" rc_is 0 "${LSB[@]}" stop
 check "LSB status after stop: 3" rc_is 3 "${LSB[@]}" status
 check "LSB stop again: 0" rc_is 0 "${LSB[@]}" stop
