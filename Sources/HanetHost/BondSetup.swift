@@ -157,7 +157,7 @@ public final class BondSetup: HostResource {
     /// one only once its MII monitor saw the link up and the bond has an
     /// active slave to replace (EINVAL before), so this waits for both, as
     /// long as `waitForCarrier` would. True when it changed the active slave.
-    func selectActiveSlave(_ slave: InterfaceName) throws -> Bool {
+    private func selectActiveSlave(_ slave: InterfaceName) throws -> Bool {
         let o = configuration.options
         let budgetMs = min(5000, Int(o.updelay ?? 0) + 3 * Int(o.miimon ?? o.arpInterval ?? 100) + 300)
         var waited = 0
