@@ -4,8 +4,9 @@
 # `make install DESTDIR=...` into a scratch root, then, inside a throwaway
 # mount + network namespace where that root's OCF directory is bind-mounted
 # at /usr/lib/ocf/resource.d/hanet: ocf-tester, crm_resource --force-*,
-# meta-data as the hacluster user, LSB mode through /etc/init.d links, and
-# strace proving no child process. Ends with "N passed, N failed".
+# meta-data as the hacluster user, LSB mode through /etc/init.d links,
+# strace proving no child process, and a one-node Pacemaker that must
+# reload, not restart, on a reloadable change (agents.d/pacemaker-reload.sh). Ends with "N passed, N failed".
 set -uo pipefail
 HANET_PROG=agents HANET_PLAIN=1
 # shellcheck source=scripts/lib/common.sh
@@ -189,7 +190,7 @@ done
 
 # --- real Pacemaker (one node) reloads instead of restarting ----------------
 check "one-node Pacemaker: a reloadable change runs reload-agent (no stop/start), a non-reloadable one restarts" bash -c "
-  bash scripts/tests/pacemaker-reload.sh 2>&1 | tee /dev/stderr | tail -1 | grep -q ' 0 failed'"
+  bash scripts/tests/agents.d/pacemaker-reload.sh 2>&1 | tee /dev/stderr | tail -1 | grep -q ' 0 failed'"
 
 echo
 summary

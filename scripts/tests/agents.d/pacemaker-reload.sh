@@ -6,13 +6,13 @@
 # stop/start, applied in place (same ifindex, uplink still attached); a
 # change of a non-reloadable one (uplink) must restart the resource.
 #
-# Run from the agents tier, inside its sandbox (the installed agents are
+# Part of the agents tier (scripts/tests/agents.sh), run inside its sandbox (the installed agents are
 # bind-mounted at /usr/lib/ocf/resource.d/hanet). Ends with
 # "N passed, N failed"; ~15-25 s.
 set -uo pipefail
 HANET_PROG=pacemaker-reload HANET_PLAIN=1
 # shellcheck source=scripts/lib/common.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"   # check, summary, now_ms
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/common.sh"   # check, summary, now_ms
 [ -d /usr/lib/ocf/resource.d/hanet ] || { echo "FAIL no hanet provider (run from scripts/tests/agents.sh)"; echo "0 passed, 1 failed"; exit 1; }
 if [ -z "${HANET_PCMK_INSIDE:-}" ]; then
   # PID 1 of the new PID namespace is the bash below: when it exits, the
