@@ -6,7 +6,8 @@
 # at /usr/lib/ocf/resource.d/hanet: ocf-tester, crm_resource --force-*,
 # meta-data as the hacluster user, LSB mode through /etc/init.d links,
 # strace proving no child process, and a one-node Pacemaker that must
-# reload, not restart, on a reloadable change (agents.d/pacemaker-reload.sh). Ends with "N passed, N failed".
+# reload, not restart, on a reloadable change (agents.d/pacemaker-reload.sh).
+# Ends with "N passed, N failed".
 set -uo pipefail
 HANET_PROG=agents HANET_PLAIN=1
 # shellcheck source=scripts/lib/common.sh
