@@ -110,13 +110,15 @@ public struct BondAgent: HostAgent {
                           longDescription: "Space or comma separated ids (1-4094); each creates <bond>.<id>, up, e.g. bond0.10, ready to be a bridge uplink."),
             ParameterSpec(name: "degraded", type: .boolean, defaultValue: "true", shortDescription: "Report partial slave loss as OCF_DEGRADED",
                           longDescription: "When true, monitor returns 190 while some slaves are down and at least one works; when false it returns 0 and only logs."),
-        ],
+        ].markingReloadable(reloadableParameters),
         actions: [
             .start(timeout: .seconds(30)),
             .stop(timeout: .seconds(30)),
             .monitor(timeout: .seconds(20), interval: .seconds(10), depth: 0),
             .metaData(),
             .validateAll(),
+            .reloadAgent(),
+            .reload(),
         ],
         example: """
             pcs resource create bond0 ocf:hanet:bond bond=bond0 slaves="eth1 eth2" mode=active-backup miimon=100 \\

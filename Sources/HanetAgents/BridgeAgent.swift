@@ -75,13 +75,15 @@ public struct BridgeAgent: HostAgent {
             ParameterSpec(name: "move_addresses", type: .boolean, defaultValue: "true",
                           shortDescription: "Move the uplink's addresses and routes to the bridge",
                           longDescription: MoveAddressesText.longDescription),
-        ],
+        ].markingReloadable(reloadableParameters),
         actions: [
             .start(timeout: .seconds(20)),
             .stop(timeout: .seconds(20)),
             .monitor(timeout: .seconds(20), interval: .seconds(10), depth: 0),
             .metaData(),
             .validateAll(),
+            .reloadAgent(),
+            .reload(),
         ],
         example: """
             pcs resource create xenbr1 ocf:hanet:bridge bridge=xenbr1 uplink=bond0 arp=off multicast=off \\

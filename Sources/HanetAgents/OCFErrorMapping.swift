@@ -40,7 +40,10 @@ extension HostError: OCFErrorConvertible {
         // a port of another bridge): the node must not run the resource, the
         // others may. OCF_ERR_ARGS bans it here only; retrying cannot help.
         case .wrongKind, .alreadyEnslaved: return .errArgs
-        case .vanished, .notConverged, .guardUnavailable, .guestRecord: return .errGeneric
+        // A change that needs a restart: a failed reload makes Pacemaker
+        // recover the resource (stop, start), which applies it.
+        case .vanished, .notConverged, .guardUnavailable, .guestRecord, .needsRestart: return .errGeneric
+        case .notRunning: return .notRunning
         case .stateFile: return .forKernelError(errno)
         }
     }

@@ -12,8 +12,8 @@ public final class BondSetup: HostResource {
     public let configuration: BondConfiguration
     /// The rtnetlink handle, in the namespace the caller chose (or a fake kernel).
     public let links: LinkManager
-    private let state: StateFile
-    private let log: (String) -> Void
+    let state: StateFile
+    let log: (String) -> Void
 
     /// Set on bonds this type creates, so `ip link` shows who made them.
     public static let alias = "hanet: created by ocf:hanet:bond"

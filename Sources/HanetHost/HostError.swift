@@ -33,6 +33,11 @@ public struct HostError: Error, Equatable, Sendable, CustomStringConvertible {
         /// A record another program keeps about the guests (libvirt's
         /// domain XML) could not be read or understood.
         case guestRecord
+        /// A reload found the resource not set up (there is nothing to change in place).
+        case notRunning
+        /// A reload was asked for a change the kernel makes only on a link
+        /// that is down or has no ports/slaves: it takes a restart.
+        case needsRestart
     }
 
     /// What went wrong.

@@ -42,16 +42,18 @@ public struct ActionSpec: Hashable, Sendable {
         self.summary = summary
     }
 
-    /// The action names the ra-api-1 DTD enumerates. Other actions (such as
-    /// vhostnet's `block`) work and appear in usage and the man page, but
-    /// are left out of meta-data so ocf-tester keeps validating it.
+    /// The action names of the OCF standard: ra-api-1's, plus OCF 1.1's
+    /// `reload-agent` (which `MetadataXML` declares in its internal DTD
+    /// subset). Other actions (such as vhostnet's `block`) work and appear
+    /// in usage and the man page, but are left out of meta-data: no
+    /// cluster manager calls them.
     public static let metadataActionNames: Set<String> = [
         "start", "stop", "recover", "monitor", "restart", "migrate_to", "migrate_from",
-        "promote", "demote", "notify", "status", "reload", "meta-data", "usage",
+        "promote", "demote", "notify", "status", "reload", "reload-agent", "meta-data", "usage",
         "methods", "validate-all",
     ]
 
-    /// Whether the entry goes into meta-data (the DTD knows its name).
+    /// Whether the entry goes into meta-data (a standard action name).
     public var appearsInMetadata: Bool { Self.metadataActionNames.contains(name) }
 
     /// `start`, with resource-agents' usual 20 s timeout.
@@ -79,6 +81,18 @@ public struct ActionSpec: Hashable, Sendable {
     /// `validate-all`, with a 20 s timeout.
     public static func validateAll(timeout: Duration = .seconds(20)) -> ActionSpec {
         ActionSpec(name: "validate-all", timeout: timeout)
+    }
+
+    /// `reload-agent` (OCF 1.1): Pacemaker 2.1 calls it instead of a
+    /// restart when only parameters marked reloadable changed.
+    public static func reloadAgent(timeout: Duration = .seconds(20)) -> ActionSpec {
+        ActionSpec(name: "reload-agent", timeout: timeout, summary: "Apply changed reloadable parameters to the running resource, without a restart.")
+    }
+
+    /// `reload`: the LSB and OCF 1.0 name of the same live change (init
+    /// scripts' `reload`, `force-reload`); the agents run the same code.
+    public static func reload(timeout: Duration = .seconds(20)) -> ActionSpec {
+        ActionSpec(name: "reload", timeout: timeout, summary: "The same as reload-agent (the LSB name).")
     }
 
     /// The actions every hanet agent has, with resource-agents' usual timeouts.

@@ -27,7 +27,7 @@ public struct AgentMetadata: Hashable, Sendable {
     public var example: String?
 
     /// The actions that change the system.
-    public static let defaultPrivilegedActions: Set<String> = ["start", "stop", "restart", "force-reload"]
+    public static let defaultPrivilegedActions: Set<String> = ["start", "stop", "restart", "force-reload", "reload", "reload-agent"]
 
     /// The agent's description; version 1.0, provider `hanet`, the standard
     /// actions and privileges unless given.

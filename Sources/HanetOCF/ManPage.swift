@@ -40,6 +40,10 @@ public enum ManPage {
             out.append(".PP")
             out.append("This resource agent has no parameters\\&.")
         }
+        if metadata.declares(action: "reload-agent"), metadata.parameters.contains(where: \.reloadable) {
+            out.append(".PP")
+            out.append(escapeLine("A change of a parameter marked reloadable is applied to the running resource by reload-agent (Pacemaker 2.1 and later), without a restart; a change of any other parameter restarts the resource."))
+        }
         for parameter in metadata.parameters {
             out.append(".PP")
             out.append("\\fB\(escapeInline(parameter.name))\\fR")

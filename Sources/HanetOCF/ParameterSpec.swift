@@ -16,8 +16,9 @@ public struct ParameterSpec: Hashable, Sendable {
     public var required: Bool
     /// Two resources must not share the value (e.g. the interface name).
     public var unique: Bool
-    /// Changing the value needs no restart (OCF 1.1). Shown in the man page;
-    /// not emitted in meta-data because the installed DTD rejects it.
+    /// Changing the value needs no restart (OCF 1.1 `reloadable="1"`): the
+    /// agent's `reload-agent` applies it to the running resource. Only
+    /// meaningful for agents that declare `reload-agent`.
     public var reloadable: Bool
     /// One line: meta-data `shortdesc`.
     public var shortDescription: String
@@ -56,5 +57,20 @@ public struct ParameterSpec: Hashable, Sendable {
         guard let choices, !choices.isEmpty else { return longDescription }
         let sentence = "Allowed values: " + choices.joined(separator: ", ") + "."
         return longDescription.isEmpty ? sentence : longDescription + "\n\n" + sentence
+    }
+}
+
+extension Array where Element == ParameterSpec {
+    /// The table with `reloadable` set on the rows named in `names`: an
+    /// agent states which parameters its reload applies as one list, next
+    /// to the code that applies them. A name without a row is a
+    /// programming error.
+    public func markingReloadable(_ names: Set<String>) -> [ParameterSpec] {
+        precondition(names.isSubset(of: Set(map(\.name))), "reloadable names without a parameter: \(names.subtracting(map(\.name)).sorted())")
+        return map { spec in
+            var spec = spec
+            if names.contains(spec.name) { spec.reloadable = true }
+            return spec
+        }
     }
 }

@@ -26,26 +26,53 @@ final class ManPagesAreCurrentTests: XCTestCase {
     }
 }
 
-/// Meta-data of every agent passes both schemas Pacemaker's tools use.
+/// Meta-data of every agent passes the checks Pacemaker's tools make:
+/// ocf-tester's (`xmllint --valid` on standard input in the DTD's
+/// directory, so the document's DOCTYPE and internal subset count) and
+/// pcs's OCF 1.1 RelaxNG schema; and it declares what Pacemaker needs to
+/// reload instead of restart.
 final class AgentMetadataTests: XCTestCase {
-    func testMetadataValidatesAgainstDTDAndRelaxNG() throws {
+    func testMetadataValidatesAsOCFTesterAndPcsCheckIt() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/xmllint") else {
             throw XCTSkip("xmllint missing (libxml2-utils)")
         }
+        for path in ["/usr/share/resource-agents/ra-api-1.dtd", "/usr/share/pcs/data/ocf-1.1.rng"] where !FileManager.default.fileExists(atPath: path) {
+            throw XCTSkip("\(path) missing (resource-agents, pcs)")
+        }
         for agent in AgentCatalog.all {
-            let file = NSTemporaryDirectory() + "hanet-md-\(agent.metadata.name).xml"
-            try MetadataXML.render(agent.metadata).write(toFile: file, atomically: true, encoding: .utf8)
-            for schema in [["--dtdvalid", "/usr/share/resource-agents/ra-api-1.dtd"], ["--relaxng", "/usr/share/resource-agents/metadata.rng"]] {
+            let xml = MetadataXML.render(agent.metadata)
+            for schema in [["--valid"], ["--relaxng", "/usr/share/pcs/data/ocf-1.1.rng"]] {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
-                p.arguments = ["--noout"] + schema + [file]
-                let err = Pipe()
+                p.arguments = ["--noout"] + schema + ["-"]
+                p.currentDirectoryURL = URL(fileURLWithPath: "/usr/share/resource-agents")
+                let input = Pipe(), err = Pipe()
+                p.standardInput = input
                 p.standardError = err
                 try p.run()
-                p.waitUntilExit()
+                input.fileHandleForWriting.write(Data(xml.utf8))
+                try input.fileHandleForWriting.close()
                 let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                XCTAssertEqual(p.terminationStatus, 0, "\(agent.metadata.name) vs \(schema[1]): \(text)")
+                p.waitUntilExit()
+                XCTAssertEqual(p.terminationStatus, 0, "\(agent.metadata.name) vs \(schema.last!): \(text)")
             }
         }
+    }
+
+    /// Pacemaker 2.1 reloads only an agent whose meta-data says OCF 1.1 and
+    /// lists reload-agent; the bond and bridge agents do, and mark only the
+    /// parameters their reload applies.
+    func testBondAndBridgeDeclareReloadAgent() {
+        for agent in [BondAgent.self as any ResourceAgent.Type, BridgeAgent.self] {
+            let xml = MetadataXML.render(agent.metadata)
+            XCTAssertTrue(xml.contains("<version>1.1</version>"))
+            XCTAssertTrue(xml.contains("<action name=\"reload-agent\""), agent.metadata.name)
+        }
+        XCTAssertEqual(Set(BridgeAgent.metadata.parameters.filter(\.reloadable).map(\.name)),
+                       ["arp", "multicast", "stp", "forward_delay", "mac", "mtu"])
+        let bondFixed = Set(BondAgent.metadata.parameters.filter { !$0.reloadable }.map(\.name))
+        XCTAssertEqual(bondFixed, ["bond", "slaves", "mode", "fail_over_mac", "lacp_rate", "ad_select", "lacp_active",
+                                   "ad_user_port_key", "tlb_dynamic_lb", "vlans"])
+        XCTAssertFalse(MetadataXML.render(VhostNetAgent.metadata).contains("reload-agent"))
     }
 }

@@ -126,9 +126,10 @@ struct ReloadingAgent: ResourceAgent {
         name: "reloader",
         shortDescription: "Reloading agent",
         longDescription: "Reloads.",
-        parameters: [ParameterSpec(name: "level", type: .integer, defaultValue: "1", shortDescription: "Level")],
-        actions: ActionSpec.standard + [ActionSpec(name: "reload", timeout: .seconds(5))],
-        privilegedActions: ["start", "stop", "restart", "force-reload", "reload"]
+        parameters: [ParameterSpec(name: "level", type: .integer, defaultValue: "1", shortDescription: "Level"),
+                     ParameterSpec(name: "name", shortDescription: "Name")].markingReloadable(["level"]),
+        actions: ActionSpec.standard + [ActionSpec(name: "reload", timeout: .seconds(5)), .reloadAgent()],
+        privilegedActions: ["start", "stop", "restart", "force-reload", "reload", "reload-agent"]
     )
 
     let context: AgentContext
@@ -141,7 +142,7 @@ struct ReloadingAgent: ResourceAgent {
     }
     func perform(action: String) throws -> OCFExitCode? {
         context.log.info("call:\(action)")
-        return action == "reload" ? .success : nil
+        return action == "reload" || action == "reload-agent" ? .success : nil
     }
 }
 

@@ -3,8 +3,12 @@ import HanetOCF
 import XCTest
 
 final class MetadataXMLTests: XCTestCase {
-    static let dtd = "/usr/share/resource-agents/ra-api-1.dtd"
-    static let rng = "/usr/share/resource-agents/metadata.rng"
+    /// ocf-tester's check: `xmllint --valid` in this directory, against the
+    /// document's own DOCTYPE (ra-api-1.dtd plus the internal subset).
+    static let dtdDirectory = "/usr/share/resource-agents"
+    /// What pcs 0.11 validates OCF 1.1 meta-data with (the only installed
+    /// schema that knows `reloadable`).
+    static let rng = "/usr/share/pcs/data/ocf-1.1.rng"
     static let xmllint = ["/usr/bin/xmllint", "/bin/xmllint", "/usr/local/bin/xmllint"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
@@ -34,7 +38,7 @@ final class MetadataXMLTests: XCTestCase {
 
     func testFakeAgentDocument() {
         let xml = MetadataXML.render(FakeAgent.metadata)
-        XCTAssertTrue(xml.hasPrefix("<?xml version=\"1.0\"?>\n<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n"))
+        XCTAssertTrue(xml.hasPrefix("<?xml version=\"1.0\"?>\n<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\" [\n"))
         XCTAssertTrue(xml.contains("<version>1.1</version>"))
         XCTAssertTrue(xml.contains("<resource-agent name=\"fake\" version=\"2.0\">"))
         XCTAssertTrue(xml.contains("<parameter name=\"name\" unique=\"1\" required=\"1\">"))
@@ -45,8 +49,8 @@ final class MetadataXMLTests: XCTestCase {
         XCTAssertTrue(xml.contains("<shortdesc lang=\"en\">A &lt;note&gt; &amp; &quot;quotes&quot; &apos;too&apos;</shortdesc>"))
         XCTAssertTrue(xml.contains("<action name=\"monitor\" timeout=\"20s\" interval=\"10s\" depth=\"0\" />"))
         XCTAssertTrue(xml.contains("<action name=\"meta-data\" timeout=\"5s\" />"))
-        XCTAssertFalse(xml.contains("reloadable"))
-        XCTAssertFalse(xml.contains("block"), "actions outside the DTD's list must be left out")
+        XCTAssertFalse(xml.contains("reloadable=\"1\""), "no reload-agent action: no parameter claims to be reloadable")
+        XCTAssertFalse(xml.contains("block"), "actions outside the OCF list must be left out")
     }
 
     func testAwkwardDocument() {
@@ -57,23 +61,38 @@ final class MetadataXMLTests: XCTestCase {
         XCTAssertTrue(xml.contains("<action name=\"promote\" timeout=\"1500ms\" role=\"Promoted\" />"))
         XCTAssertTrue(xml.contains("<action name=\"monitor\" timeout=\"30s\" interval=\"60s\" depth=\"20\" />"))
         XCTAssertFalse(xml.contains("force-reload"))
+        XCTAssertTrue(xml.contains("<parameter name=\"p&lt;1&gt;\" unique=\"1\" required=\"1\">"),
+                      "reloadable without a reload-agent action is not emitted")
+    }
+
+    func testReloadingAgentDocument() {
+        let xml = MetadataXML.render(ReloadingAgent.metadata)
+        XCTAssertTrue(xml.contains("<parameter name=\"level\" unique=\"0\" required=\"0\" reloadable=\"1\">"))
+        XCTAssertTrue(xml.contains("<parameter name=\"name\" unique=\"0\" required=\"0\">"))
+        XCTAssertTrue(xml.contains("<action name=\"reload-agent\" timeout=\"20s\" />"))
+        XCTAssertTrue(xml.contains("<action name=\"reload\" timeout=\"5s\" />"))
     }
 
     // MARK: - Schema validation
 
-    func xmllint(_ arguments: [String], document: String) throws -> (status: Int32, output: String) {
+    /// Feeds the document on standard input, as ocf-tester does: the
+    /// DOCTYPE's relative `ra-api-1.dtd` then resolves in `directory`.
+    func xmllint(_ arguments: [String], document: String, in directory: String? = nil) throws -> (status: Int32, output: String) {
         guard let tool = Self.xmllint else {
             throw XCTSkip("xmllint not installed (apt-get install libxml2-utils); schema validation skipped")
         }
-        let file = try temporaryDirectory(self).appendingPathComponent("metadata.xml")
-        try document.write(to: file, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments + [file.path]
+        process.arguments = arguments + ["-"]
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let pipe = Pipe()
+        let input = Pipe()
+        process.standardInput = input
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
+        input.fileHandleForWriting.write(Data(document.utf8))
+        try input.fileHandleForWriting.close()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
@@ -81,16 +100,26 @@ final class MetadataXMLTests: XCTestCase {
 
     func schema(_ path: String) throws -> String {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("\(path) missing (install resource-agents); schema validation skipped")
+            throw XCTSkip("\(path) missing (install resource-agents and pcs); schema validation skipped")
         }
         return path
     }
 
+    /// ocf-tester's DTD check, run as ocf-tester runs it.
+    func dtdCheck(_ xml: String) throws -> (status: Int32, output: String) {
+        _ = try schema(Self.dtdDirectory + "/ra-api-1.dtd")
+        return try xmllint(["--noout", "--valid"], document: xml, in: Self.dtdDirectory)
+    }
+
+    func rngCheck(_ xml: String) throws -> (status: Int32, output: String) {
+        try xmllint(["--noout", "--relaxng", try schema(Self.rng)], document: xml, in: Self.dtdDirectory)
+    }
+
     func assertValid(_ metadata: AgentMetadata, file: StaticString = #filePath, line: UInt = #line) throws {
         let xml = MetadataXML.render(metadata)
-        let dtd = try xmllint(["--noout", "--dtdvalid", try schema(Self.dtd)], document: xml)
+        let dtd = try dtdCheck(xml)
         XCTAssertEqual(dtd.status, 0, "DTD validation failed:\n\(dtd.output)\n\(xml)", file: file, line: line)
-        let rng = try xmllint(["--noout", "--relaxng", try schema(Self.rng)], document: xml)
+        let rng = try rngCheck(xml)
         XCTAssertEqual(rng.status, 0, "RelaxNG validation failed:\n\(rng.output)\n\(xml)", file: file, line: line)
     }
 
@@ -107,10 +136,22 @@ final class MetadataXMLTests: XCTestCase {
     }
 
     /// Guards the test itself: the validators must reject what they should.
-    func testValidatorsRejectReloadable() throws {
-        let xml = MetadataXML.render(FakeAgent.metadata)
-            .replacingOccurrences(of: "<parameter name=\"mtu\"", with: "<parameter name=\"mtu\" reloadable=\"1\"")
-        XCTAssertNotEqual(try xmllint(["--noout", "--dtdvalid", try schema(Self.dtd)], document: xml).status, 0)
-        XCTAssertNotEqual(try xmllint(["--noout", "--relaxng", try schema(Self.rng)], document: xml).status, 0)
+    /// The internal subset admits exactly `reloadable` 0/1 and any action
+    /// name; without it ra-api-1.dtd rejects both; other attributes stay
+    /// rejected by both.
+    func testValidatorsRejectWhatTheyShould() throws {
+        let xml = MetadataXML.render(ReloadingAgent.metadata)
+        let badValue = xml.replacingOccurrences(of: "reloadable=\"1\"", with: "reloadable=\"maybe\"")
+        XCTAssertNotEqual(try dtdCheck(badValue).status, 0)
+        XCTAssertNotEqual(try rngCheck(badValue).status, 0)
+        let unknown = xml.replacingOccurrences(of: "<parameter name=\"name\"", with: "<parameter name=\"name\" frobnicate=\"1\"")
+        XCTAssertNotEqual(try dtdCheck(unknown).status, 0)
+        XCTAssertNotEqual(try rngCheck(unknown).status, 0)
+        var withoutSubset = xml
+        if let open = withoutSubset.range(of: " ["), let close = withoutSubset.range(of: "]>\n") {
+            withoutSubset.replaceSubrange(open.lowerBound..<close.upperBound, with: ">\n")
+        }
+        XCTAssertFalse(withoutSubset.contains("ATTLIST"))
+        XCTAssertNotEqual(try dtdCheck(withoutSubset).status, 0, "ra-api-1.dtd alone knows no reloadable nor reload-agent")
     }
 }

@@ -4,8 +4,10 @@
 # `make install DESTDIR=...` into a scratch root, then, inside a throwaway
 # mount + network namespace where that root's OCF directory is bind-mounted
 # at /usr/lib/ocf/resource.d/hanet: ocf-tester, crm_resource --force-*,
-# meta-data as the hacluster user, LSB mode through /etc/init.d links, and
-# strace proving no child process. Ends with "N passed, N failed".
+# meta-data as the hacluster user, LSB mode through /etc/init.d links,
+# strace proving no child process, and a one-node Pacemaker that must
+# reload, not restart, on a reloadable change (agents.d/pacemaker-reload.sh).
+# Ends with "N passed, N failed".
 set -uo pipefail
 HANET_PROG=agents HANET_PLAIN=1
 # shellcheck source=scripts/lib/common.sh
@@ -26,6 +28,7 @@ mount --bind "$STAGE/usr/lib/ocf/resource.d/hanet" /usr/lib/ocf/resource.d/hanet
 mount --bind "$STAGE/usr/lib/hanet" /usr/lib/hanet 2>/dev/null || {
   mkdir -p /usr/lib/hanet && mount --bind "$STAGE/usr/lib/hanet" /usr/lib/hanet; }
 ip link set lo up
+mount -t sysfs hanet-sys /sys   # /sys/class/net of this network namespace
 RA=/usr/lib/ocf/resource.d/hanet
 rc_is() { # expected, command...
   local want=$1; shift
@@ -35,10 +38,13 @@ rc_is() { # expected, command...
 
 # --- meta-data: no parameters, no root, writes nothing ----------------------
 for a in bond bridge vhostnet; do
-  check "$a meta-data as hacluster (cwd /var/lib/pacemaker/cores, LC_ALL=C) is valid against ra-api-1.dtd and metadata.rng" bash -c "
+  # OCF 1.1 meta-data (reloadable, reload-agent): valid as ocf-tester checks it
+  # (xmllint --valid against its DOCTYPE, ra-api-1.dtd plus our internal subset)
+  # and against pcs's ocf-1.1.rng; resource-agents' metadata.rng predates reloadable.
+  check "$a meta-data as hacluster (cwd /var/lib/pacemaker/cores, LC_ALL=C) is valid as ocf-tester and pcs (ocf-1.1.rng) check it" bash -c "
     cd /var/lib/pacemaker/cores && env -i LC_ALL=C HA_RSCTMP=/tmp/hanet-never-made setpriv --reuid=hacluster --regid=haclient --clear-groups $RA/$a meta-data > /tmp/md.xml &&
-    xmllint --noout --dtdvalid /usr/share/resource-agents/ra-api-1.dtd /tmp/md.xml &&
-    xmllint --noout --relaxng /usr/share/resource-agents/metadata.rng /tmp/md.xml &&
+    (cd /usr/share/resource-agents && xmllint --noout --valid - < /tmp/md.xml) &&
+    (cd /usr/share/resource-agents && xmllint --noout --relaxng /usr/share/pcs/data/ocf-1.1.rng - < /tmp/md.xml) &&
     grep -q '<version>1.1</version>' /tmp/md.xml && [ ! -e /tmp/hanet-never-made ]"
   check "$a usage as hacluster exits 0" bash -c "env -i setpriv --reuid=hacluster --regid=haclient --clear-groups $RA/$a usage | grep -q start"
   check "$a unknown action exits 3 (OCF_ERR_UNIMPLEMENTED)" rc_is 3 env OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=br0 $RA/$a frobnicate
@@ -54,6 +60,14 @@ check "crm_resource --force-check before start: not running (7)" rc_is 7 "${CRM[
 check "crm_resource --force-start" rc_is 0 "${CRM[@]}" --force-start
 check "bridge exists with its uplink after force-start" bash -c "ip -j link show up0 | grep -q '\"master\":\"xenbr1\"'"
 check "crm_resource --force-check after start: running (0)" rc_is 0 "${CRM[@]}" --force-check
+BR_INDEX=$(cat /sys/class/net/xenbr1/ifindex)
+check "reload-agent with stp=on forward_delay=2 mtu=1400: 0, applied in place (same ifindex, uplink attached)" bash -c "
+  env OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=up0 OCF_RESKEY_stp=on OCF_RESKEY_forward_delay=2 OCF_RESKEY_mtu=1400 $RA/bridge reload-agent &&
+  [ \"\$(cat /sys/class/net/xenbr1/bridge/stp_state)\" = 1 ] && [ \"\$(cat /sys/class/net/xenbr1/mtu)\" = 1400 ] &&
+  [ \"\$(cat /sys/class/net/xenbr1/ifindex)\" = $BR_INDEX ] && ip -j link show up0 | grep -q '\"master\":\"xenbr1\"'"
+check "reload-agent with another uplink: 1 (takes a restart) and the reason" bash -c "
+  env OCF_ROOT=/usr/lib/ocf OCF_RESKEY_bridge=xenbr1 OCF_RESKEY_uplink=lo $RA/bridge reload-agent > /tmp/r.out 2>&1; rc=\$?
+  [ \$rc = 1 ] && grep -q 'ocf-exit-reason:uplink lo is not a port of xenbr1' /tmp/r.out"
 check "crm_resource --force-stop" rc_is 0 "${CRM[@]}" --force-stop
 check "crm_resource --force-check after stop: not running (7)" rc_is 7 "${CRM[@]}" --force-check
 check "bridge removed by stop" bash -c "! ip link show xenbr1 2>/dev/null"
@@ -137,6 +151,10 @@ check "LSB status before start: 3 (stopped)" rc_is 3 "${LSB[@]}" status
 check "LSB start" rc_is 0 "${LSB[@]}" start
 check "LSB status: 0 (running)" rc_is 0 "${LSB[@]}" status
 check "LSB restart" rc_is 0 "${LSB[@]}" restart
+check "LSB reload after editing the config (mtu=1400): 0, the same bridge changed in place" bash -c "
+  i=\$(cat /sys/class/net/xenbr2/ifindex); echo mtu=1400 >> /tmp/hanet-lsb/bridge.conf &&
+  ${LSB[*]} reload && [ \"\$(cat /sys/class/net/xenbr2/mtu)\" = 1400 ] && [ \"\$(cat /sys/class/net/xenbr2/ifindex)\" = \$i ]"
+check "LSB force-reload runs the same reload: 0" rc_is 0 "${LSB[@]}" force-reload
 check "LSB stop" rc_is 0 "${LSB[@]}" stop
 check "LSB status after stop: 3" rc_is 3 "${LSB[@]}" status
 check "LSB stop again: 0" rc_is 0 "${LSB[@]}" stop
@@ -170,6 +188,10 @@ for p in /proc/[0-9]*; do
   [ "$pid" = $$ ] && continue
   [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] && grep -qa hanet-agent "$p/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null
 done
+
+# --- real Pacemaker (one node) reloads instead of restarting ----------------
+check "one-node Pacemaker: a reloadable change runs reload-agent (no stop/start), a non-reloadable one restarts" bash -c "
+  bash scripts/tests/agents.d/pacemaker-reload.sh 2>&1 | tee /dev/stderr | tail -1 | grep -q ' 0 failed'"
 
 echo
 summary
