@@ -67,7 +67,9 @@ public struct VhostNetAgent: HostAgent {
             a host that boots, or whose cluster stack is down, keeps its guests blocked.
             """,
         parameters: [
-            ParameterSpec(name: "bridge", required: true, unique: true,
+            // Not unique: several resources, one per guest group (guest_ports),
+            // share a bridge (active/active); each owns the table of its policy.
+            ParameterSpec(name: "bridge", required: true,
                           shortDescription: "Bridges whose guest ports are blocked",
                           longDescription: "One or more bridges, separated by spaces or commas, e.g. \"xenbr1\" or \"xenbr1 vmbr10\"."),
             ParameterSpec(name: "guest_ports", defaultValue: VhostNetConfiguration.defaultGuestPorts,
