@@ -55,6 +55,40 @@ grp_blocked() {   # NODE K
     t && /^}/ { t = 0; if (index(blk, want)) { found = 1; dormant = (blk ~ /flags dormant/); drops = gsub(/ drop\n/, "", blk) } }
     END { exit !(found && !dormant && drops >= 2) }' <<<"$r"
 }
+grp_tag() {   # NODE K -> the policy tag of group K's table (hanet_TAG)
+  ip netns exec "hanet-$1" nft list ruleset 2>/dev/null | awk -v want="guests=$(grp_ports "$2");" '
+    /^table bridge hanet_/ { t = 1; name = $3; blk = "" }
+    t { blk = blk $0 "\n" }
+    t && /^}/ { t = 0; if (index(blk, want)) { sub(/^hanet_/, "", name); print name; exit } }'
+}
+
+# Two resources on one bridge must not share anything: on every host each
+# group has its own table, role record, and either its own guard (blocked:
+# its port held disabled) or its own sentinel (open: its port forwarding),
+# each a live process of its own.
+groups_isolation_check() {   # "PLACEMENT"
+  local -a want; read -r -a want <<<"$1"
+  local n k tag tags e out
+  for n in "${NODES[@]}"; do
+    tags=""
+    for k in $(seq 1 "$(ngroups)"); do
+      tag=$(grp_tag "$n" "$k"); [ -n "$tag" ] || { bad "group $k has no table on $n"; return 1; }
+      tags="$tags $tag"
+      if [ "${want[$k-1]}" = "$n" ]; then e=open; else e=blocked; fi
+      # shellcheck disable=SC2016  # (runs inside the node)
+      out=$(nx "$n" bash -c 'd=/run/resource-agents
+        [ -s "$d/hanet-vhostnet-$1-role.state" ] || { echo "no role record"; exit 1; }
+        if [ "$3" = open ]; then f=sentinel w=forwarding; else f=guard w=disabled; fi
+        p=$(cat "$d/hanet-vhostnet-$1.$f" 2>/dev/null) && kill -0 "$p" 2>/dev/null || { echo "no live $f"; exit 1; }
+        s=$(bridge link show dev "$2" | sed -n "s/.* state \([a-z]*\) .*/\1/p")
+        [ "$s" = "$w" ] || { echo "port $2 $s, not $w"; exit 1; }
+        echo "$f $p"' _ "$tag" "vif$k.0" "$e") || { bad "group $k on $n ($e, tag $tag): $out"; return 1; }
+    done
+    [ "$(tr ' ' '\n' <<<"$tags" | grep -c .)" = "$(tr ' ' '\n' <<<"$tags" | sort -u | grep -c .)" ] || { bad "tags collide on $n:$tags"; return 1; }
+  done
+  ok "every group has its own table, role record and guard (blocked, port disabled) or sentinel (open, port forwarding) on every host"
+}
+
 groups_blocked_text() {   # NODE -> "a:yes b:no ..."
   local k out=""
   for k in $(seq 1 "$(ngroups)"); do out="$out ${GROUP_LETTERS[$k-1]}:$(grp_blocked "$1" "$k" && echo yes || echo no)"; done
@@ -191,6 +225,7 @@ groups_lab_up() {
     nx "$A" crm_resource -r "$(grp_clone "$k")" --meta -d target-role >/dev/null 2>&1 || fail "start $(grp_clone "$k")"
   done
   wait_groups_stable "$(home_placement)" "$A" || fail "every group promoted on its own host"
+  groups_isolation_check "$(home_placement)"
   ok "resources running: xenbr1-clone on $(nodes_text +); $(for k in $(seq 1 "$(ngroups)"); do printf '%s promoted on %s; ' "$(grp_clone "$k")" "$(grp_home "$k")"; done)unpromoted (blocked) elsewhere"
 }
 
