@@ -2,12 +2,14 @@
 # scripts/cluster/scenario groups, the lab: one guest group per host (two
 # hosts: groups a and b, active/active; three hosts: a, b and c), each
 # group its own promotable clone of ocf:hanet:vhostnet on the same bridge
-# xenbr1 (guest_ports="vifK.*"), its twins on every host; the boot-time
+# xenbr1 (guest_ports="gX-*"), its twins on every host; the boot-time
 # block once per group; the placement rules; the lab's removal.
 #
-# Group K (1-based) = guest netns ggK behind the Xen-named port vifK.0,
-# 10.80.0.2K, 02:00:00:00:00:2K, on every host; resource vhostnet-X
-# (X = a, b, c), clone vhostnet-X-clone. Placement, as a user writes it
+# Group K (1-based, letter X = a, b, c) = guest netns ggK behind the port
+# gX-0 (as Xen names it with vifname=gX-0 in the domain's vif line, libvirt
+# with <target dev='gX-0'/>: a name that survives the guest's reboots),
+# 10.80.0.2K, 02:00:00:00:00:2K, on every host; resource vhostnet-X,
+# guest_ports="gX-*", clone vhostnet-X-clone. Placement, as a user writes it
 # (README "Active/active" and "Three hosts"): every host may take the
 # Promoted role (100), the group's own host is preferred (+200: 300), and
 # with three hosts the next host in the ring is the second choice (+50:
@@ -20,7 +22,8 @@ GROUPS_MARK=$STATE/scenario-groups      # the groups' port patterns (the boot ho
 ngroups() { echo "${#NODES[@]}"; }
 grp_rsc() { echo "vhostnet-${GROUP_LETTERS[$1-1]}"; }
 grp_clone() { echo "vhostnet-${GROUP_LETTERS[$1-1]}-clone"; }
-grp_ports() { echo "vif$1.*"; }
+grp_ports() { echo "g${GROUP_LETTERS[$1-1]}-*"; }
+grp_port() { echo "g${GROUP_LETTERS[$1-1]}-0"; }
 grp_ip() { echo "10.80.0.2$1"; }
 grp_mac() { echo "02:00:00:00:00:2$1"; }
 grp_home() { echo "${NODES[$1-1]}"; }                       # the preferred host
@@ -82,7 +85,7 @@ groups_isolation_check() {   # "PLACEMENT"
         p=$(cat "$d/hanet-vhostnet-$1.$f" 2>/dev/null) && kill -0 "$p" 2>/dev/null || { echo "no live $f"; exit 1; }
         s=$(bridge link show dev "$2" | sed -n "s/.* state \([a-z]*\) .*/\1/p")
         [ "$s" = "$w" ] || { echo "port $2 $s, not $w"; exit 1; }
-        echo "$f $p"' _ "$tag" "vif$k.0" "$e") || { bad "group $k on $n ($e, tag $tag): $out"; return 1; }
+        echo "$f $p"' _ "$tag" "$(grp_port "$k")" "$e") || { bad "group $k on $n ($e, tag $tag): $out"; return 1; }
     done
     [ "$(tr ' ' '\n' <<<"$tags" | grep -c .)" = "$(tr ' ' '\n' <<<"$tags" | sort -u | grep -c .)" ] || { bad "tags collide on $n:$tags"; return 1; }
   done
@@ -183,13 +186,13 @@ groups_lab_up() {
       nx "$n" bash -euc '
         ip netns add gg$1
         ip netns exec gg$1 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-        ip link add vif$1.0 address fe:ff:ff:ff:ff:ff type veth peer name eth0 netns gg$1
+        ip link add "$6" address fe:ff:ff:ff:ff:ff type veth peer name eth0 netns gg$1
         ip -n gg$1 link set lo up
         ip -n gg$1 link set eth0 address "$2"
         ip -n gg$1 addr add "$3/24" dev eth0
         ip -n gg$1 link set eth0 up
         ip -n gg$1 neigh replace "$4" lladdr "$5" dev eth0 nud permanent' _ \
-        "$k" "$(grp_mac "$k")" "$(grp_ip "$k")" "$CLIENT_IP" "$CLIENT_MAC" || fail "guest $k on $n"
+        "$k" "$(grp_mac "$k")" "$(grp_ip "$k")" "$CLIENT_IP" "$CLIENT_MAC" "$(grp_port "$k")" || fail "guest $k on $n"
     done
   done
   for k in $(seq 1 "$(ngroups)"); do grp_ports "$k"; done | paste -sd' ' - >"$GROUPS_MARK"
@@ -210,7 +213,7 @@ groups_lab_up() {
     [ "$EPOCHSECONDS" -lt "$deadline" ] || fail "bridge clone not started on every host: $st"
     sleep 0.1; st=$(crmstate "$A" || true)
   done
-  ports=$(for k in $(seq 1 "$(ngroups)"); do echo "vif$k.0"; done | paste -sd' ' -)
+  ports=$(for k in $(seq 1 "$(ngroups)"); do grp_port "$k"; done | paste -sd' ' -)
   for n in "${NODES[@]}"; do
     # shellcheck disable=SC2016  # (runs inside the node)
     nx "$n" bash -euc 'for v in $1; do ip link set $v master xenbr1 up; done
@@ -255,7 +258,7 @@ groups_lab_down() {
     for n in "${NODES[@]}"; do
       # shellcheck disable=SC2016  # (runs inside the node)
       nx "$n" bash -c 'pkill -f "^/usr/lib/ocf/resource.d/hanet/vhostnet (block|stop)$" 2>/dev/null
-        for k in 1 2 3; do ip netns del gg$k 2>/dev/null; ip link del vif$k.0 2>/dev/null; done
+        for k in 1 2 3; do ip netns del gg$k 2>/dev/null; done; for p in ga-0 gb-0 gc-0; do ip link del $p 2>/dev/null; done
         ip link del xenbr1 2>/dev/null; ip link del eth1 2>/dev/null
         for t in $(nft list tables 2>/dev/null | sed -n "s/^table bridge \(hanet_[0-9a-f]*\)$/\1/p"); do nft delete table bridge "$t"; done
         rm -f /run/resource-agents/hanet-* /var/log/hanet-boot.log
