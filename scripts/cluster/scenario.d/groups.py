@@ -81,7 +81,7 @@ def cmd_table(a):
                 for name, gi in r["groups"].items():
                     key = (r["type"], name, "moved" if gi["moved"] or gi["expected"] != gi["old"] else "stayed")
                     rows.setdefault(key, []).append(gi)
-    head = ["switchover", "group", "", "times", "outage ms (min / median / max)", "duplicates",
+    head = ["switchover", "group", "role", "times", "outage ms (min / median / max)", "duplicates",
             "lost answers (of probes)", "longest gap ms", "moved unexpectedly"]
     order = ["move", "move-back", "standby", "standby-back", "crash", "crash-back"]
     lines = []
@@ -96,7 +96,7 @@ def cmd_table(a):
             lines.append([typ, name, "stayed", str(len(gs)), "-", str(dup), "%d (of %d)" % (lost, probes),
                           mmm(g.get("max_gap_ms") for g in gs), str(unexp)])
     if a.markdown:
-        print("| " + " | ".join(h or "group" for h in head) + " |")
+        print("| " + " | ".join(head) + " |")
         print("|" + "|".join("---" for _ in head) + "|")
         for l in lines:
             print("| " + " | ".join(l) + " |")
