@@ -59,10 +59,12 @@ grp_blocked() {   # NODE K
     END { exit !(found && !dormant && drops >= 2) }' <<<"$r"
 }
 grp_tag() {   # NODE K -> the policy tag of group K's table (hanet_TAG)
-  ip netns exec "hanet-$1" nft list ruleset 2>/dev/null | awk -v want="guests=$(grp_ports "$2");" '
+  local r
+  r=$(ip netns exec "hanet-$1" nft list ruleset 2>/dev/null) || return 1
+  awk -v want="guests=$(grp_ports "$2");" '
     /^table bridge hanet_/ { t = 1; name = $3; blk = "" }
     t { blk = blk $0 "\n" }
-    t && /^}/ { t = 0; if (index(blk, want)) { sub(/^hanet_/, "", name); print name; exit } }'
+    t && /^}/ { t = 0; if (!done && index(blk, want)) { sub(/^hanet_/, "", name); print name; done = 1 } }' <<<"$r"
 }
 
 # Two resources on one bridge must not share anything: on every host each
