@@ -75,9 +75,11 @@ public struct VhostNetAgent: HostAgent {
             a host that boots, or whose cluster stack is down, keeps its guests blocked.
             """,
         parameters: [
-            ParameterSpec(name: "bridge", required: true, unique: true,
+            // Not unique: several resources, one per guest group (guest_ports),
+            // share a bridge (active/active); each owns the table of its policy.
+            ParameterSpec(name: "bridge", required: true,
                           shortDescription: "Bridges whose guest ports are blocked",
-                          longDescription: "One or more bridges, separated by spaces or commas, e.g. \"xenbr1\" or \"xenbr1 vmbr10\"."),
+                          longDescription: "One or more bridges, separated by spaces or commas, e.g. \"xenbr1\" or \"xenbr1 vmbr10\". Several vhostnet resources may share a bridge, one per guest group (guest_ports), each a promotable clone preferring its own host (active/active; README, \"Active/active\" and \"Three hosts, three groups\"), with one boot-time block per group."),
             ParameterSpec(name: "guest_ports", defaultValue: VhostNetConfiguration.defaultGuestPorts,
                           shortDescription: "Guest port name patterns",
                           longDescription: "Port names or prefixes with a trailing *, separated by spaces or commas. Xen names guest ports vifD.N, libvirt vnetN, QEMU tapN."),

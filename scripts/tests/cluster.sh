@@ -19,17 +19,25 @@
 # host's ring is cut while the fence device lies (answers "off", does
 # nothing); it loses quorum and must block its guests within 500 ms
 # (quorum_block), one control round with quorum_block=false must not.
+# Then guest groups (scenario groups): two hosts active/active, each
+# group's move and its host's standby, the other group must not lose an
+# answer; three hosts, three groups, standby and crash of each group's
+# host, only its group moves.
 # Ends with "N passed, N failed"; exit status non-zero on any failure.
 #
 #   HANET_CLUSTER_TIER_ROUNDS   rounds per switchover type (default 3)
 #   HANET_CLUSTER_TIER_TIMEOUT  s, hard bound for the two-host run (default 420)
 #   HANET_CLUSTER_TIER_QUORUM_TIMEOUT  s, for the three-node run (default 300)
+#   HANET_CLUSTER_TIER_GROUPS_ROUNDS   rounds per type of the guest-group runs (default 2)
+#   HANET_CLUSTER_TIER_GROUPS_TIMEOUT  s, for each guest-group run (default 240)
 set -euo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 ROUNDS=${HANET_CLUSTER_TIER_ROUNDS:-3}
 LIMIT=${HANET_CLUSTER_TIER_TIMEOUT:-420}
 QUORUM_LIMIT=${HANET_CLUSTER_TIER_QUORUM_TIMEOUT:-300}
+GROUPS_ROUNDS=${HANET_CLUSTER_TIER_GROUPS_ROUNDS:-2}
+GROUPS_LIMIT=${HANET_CLUSTER_TIER_GROUPS_TIMEOUT:-240}
 LOGS=${HANET_TEST_LOG:-$ROOT/.build/test-logs}/cluster-scenario
 [ -e /proc/$$/fd/0 ] || exec </dev/null
 
@@ -59,10 +67,10 @@ PASSED=0 FAILED=0 RC=0
 # The scenario cleans up (lab, cluster) on every exit path and prints the
 # closing "N passed, N failed" itself; the timeout is a last resort (TERM
 # runs that cleanup, KILL 30 s later).
-run_scenario() {   # NAME LIMIT-S SCENARIO-ARGS...
-  local name=$1 limit=$2 rc summary; shift 2
+run_scenario() {   # NAME LIMIT-S run|groups SCENARIO-ARGS...
+  local name=$1 limit=$2 cmd=$3 rc summary; shift 3
   set +e
-  timeout -k 30 "$limit" scripts/cluster/scenario run --up \
+  timeout -k 30 "$limit" scripts/cluster/scenario "$cmd" --up \
     --agent "$STAGE/usr/lib/hanet/hanet-agent" --keep-logs "$LOGS/$name" "$@" 2>&1 |
     tee "$STAGE/$name.log"
   rc=${PIPESTATUS[0]}
@@ -83,12 +91,18 @@ run_scenario() {   # NAME LIMIT-S SCENARIO-ARGS...
 }
 
 # two hosts: every switchover type, the flushes
-run_scenario two-hosts "$LIMIT" --rounds "$ROUNDS" --types standby,move,splitbrain,partition,crash
+run_scenario two-hosts "$LIMIT" run --rounds "$ROUNDS" --types standby,move,splitbrain,partition,crash
 # three hosts: the promoted host cut off from the ring loses quorum while
 # the fence device lies; its guests must stop answering within 500 ms of
 # corosync's verdict (quorum_block), and the control (quorum_block=false)
 # must be seen answering longer
-run_scenario three-hosts "$QUORUM_LIMIT" --nodes hostA,hostB,hostC --types quorum --rounds "$ROUNDS" --quorum-control 1
+run_scenario three-hosts "$QUORUM_LIMIT" run --nodes hostA,hostB,hostC --types quorum --rounds "$ROUNDS" --quorum-control 1
+# guest groups, each its own promotable clone on the same bridge: two
+# hosts active/active (move and standby of each group's host: the other
+# group must not lose one answer), three hosts with three groups (standby
+# and crash of each host: only its group moves)
+run_scenario groups-two-hosts "$GROUPS_LIMIT" groups --rounds "$GROUPS_ROUNDS" --types move,standby
+run_scenario groups-three-hosts "$GROUPS_LIMIT" groups --nodes hostA,hostB,hostC --rounds "$GROUPS_ROUNDS" --types standby,crash
 echo "tier wall time: $(( $(date +%s) - t0 )) s; logs in $LOGS"
 echo "$PASSED passed, $FAILED failed"
 [ "$RC" = 0 ] && [ "$FAILED" = 0 ]

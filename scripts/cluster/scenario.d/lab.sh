@@ -33,16 +33,9 @@ boot_block() {   # NODE
   return $rc
 }
 
-lab_up() {
+# the switch and the client; each host's uplink eth1 plugged into it
+switch_up() {
   local n x
-  [ -d "$STATE" ] || fail "no cluster (run: HANET_OCF_DIR=... $C up)"
-  for n in "${NODES[@]}"; do nx "$n" test -x "$AGENT_IN_NODE" || fail "ocf:hanet:vhostnet not visible in $n (HANET_OCF_DIR)"; done
-  [ ! -e "/run/netns/$SW" ] || fail "netns $SW exists: run '$SELF lab-down' first"
-  mkdir -p "$WORK"; chmod 0755 "$WORK"
-  printf '%s\n' "$BOOT_CONF_TEXT" >"$(boot_conf)"
-  chmod 0644 "$(boot_conf)"
-
-  # the switch and the client
   ip netns add "$SW"
   sx ip link set lo up
   sx ip link add sw0 address "$CLIENT_MAC" type bridge forward_delay 0 stp_state 0
@@ -54,6 +47,18 @@ lab_up() {
     ip -n "hanet-$n" link add eth1 type veth peer name "$x" netns "$SW"
     sx ip link set "$x" master sw0 up
   done
+}
+
+lab_up() {
+  local n x
+  [ -d "$STATE" ] || fail "no cluster (run: HANET_OCF_DIR=... $C up)"
+  for n in "${NODES[@]}"; do nx "$n" test -x "$AGENT_IN_NODE" || fail "ocf:hanet:vhostnet not visible in $n (HANET_OCF_DIR)"; done
+  [ ! -e "/run/netns/$SW" ] || fail "netns $SW exists: run '$SELF lab-down' first"
+  mkdir -p "$WORK"; chmod 0755 "$WORK"
+  printf '%s\n' "$BOOT_CONF_TEXT" >"$(boot_conf)"
+  chmod 0644 "$(boot_conf)"
+
+  switch_up
 
   # guests: same MACs and IPs on every host; g2 is silent
   for n in "${NODES[@]}"; do
@@ -218,6 +223,10 @@ hook() {   # isolate|unisolate|boot NODE NETNS HOLDER_PID
       # the node is powered on (a fence's reboot, restart-node): the
       # boot-time block before any of its links is up and before its
       # cluster stack starts; if it fails, the node must stay dark
+      if [ -r "$GROUPS_MARK" ]; then   # the guest-groups lab: one block per group
+        groups_boot_block "$node" >/dev/null || { echo "[scenario hook] boot-time block of the groups on $node failed" >&2; return 1; }
+        return 0
+      fi
       boot_block "$node" >/dev/null || { echo "[scenario hook] boot-time block on $node failed" >&2; return 1; }
       blocked "$node" || { echo "[scenario hook] $node not blocked after the boot-time block" >&2; return 1; } ;;
     *) echo "scenario hook: unknown action $what" >&2; return 2 ;;

@@ -7,11 +7,12 @@ write_results() {   # CMDLINE
   local commit dirty=""
   commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "(no git)")
   [ -z "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] || dirty=" + uncommitted changes"
-  # the quorum rounds (three nodes) are a section of their own in the file
+  # the quorum rounds (three nodes) and the guest groups (scenario.d/groups.sh)
+  # are sections of their own in the file
   if [ "$TYPES" = quorum ]; then write_quorum_section "$1" "$commit$dirty"; return; fi
-  # ...which a two-host run keeps (it is the file's last section)
+  # ...which a two-host run keeps (they are the file's last sections)
   local kept=""
-  [ -f "$RESULTS" ] && kept=$(sed -n '/^## Quorum loss/,$p' "$RESULTS")
+  [ -f "$RESULTS" ] && kept=$(awk '/^## (Quorum loss|Guest groups)/ { k = 1 } k' "$RESULTS")
   {
     echo "# Lab scenarios under Pacemaker: measured results (two hosts; quorum loss on three)"
     echo
@@ -111,7 +112,7 @@ write_results() {   # CMDLINE
 # `--types quorum` (three nodes): the section "## Quorum loss" of RESULTS,
 # replaced if there, appended otherwise; the rest of the file stays.
 write_quorum_section() {   # CMDLINE COMMIT
-  local sec tmp
+  local sec
   [ -s "${QUORUM_FILE:-}" ] || { say "no quorum rounds ran: $RESULTS left as it is"; return 0; }
   sec=$(mktemp "$WORK/quorum-section.XXXXXX")
   {
@@ -155,18 +156,26 @@ write_quorum_section() {   # CMDLINE COMMIT
       echo "  Its duplicates are excluded from the run's whole-run duplicate check."
     fi
   } >"$sec"
+  put_section "## Quorum loss" "$sec"
+  rm -f "$sec"
+  say "results (section \"Quorum loss\") written to $RESULTS"
+}
+
+# The section of RESULTS whose heading starts with PREFIX replaced by the
+# file SECTION (appended when RESULTS has none); the rest stays.
+put_section() {   # PREFIX SECTION
+  local tmp
   tmp=$(mktemp "$WORK/results.XXXXXX")
   if [ -s "$RESULTS" ]; then
-    awk -v secfile="$sec" '
+    awk -v secfile="$2" -v prefix="$1" '
       function put() { while ((getline l < secfile) > 0) print l; close(secfile); done = 1 }
-      /^## Quorum loss/ { skip = 1; put(); next }
+      index($0, prefix) == 1 { skip = 1; put(); next }
       skip && /^## / { skip = 0; print ""; }
       !skip { print }
       END { if (!done) { print ""; put() } }' "$RESULTS" >"$tmp"
   else
-    { echo "# Scenario under Pacemaker: measured results"; echo; cat "$sec"; } >"$tmp"
+    { echo "# Scenario under Pacemaker: measured results"; echo; cat "$2"; } >"$tmp"
   fi
   cat "$tmp" >"$RESULTS"
-  rm -f "$tmp" "$sec"
-  say "results (section \"Quorum loss\") written to $RESULTS"
+  rm -f "$tmp"
 }

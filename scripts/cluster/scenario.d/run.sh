@@ -20,7 +20,7 @@ cleanup() {
     say "failure: cluster state follows"
     "$C" status 2>&1 | tail -25 || true
   fi
-  lab_down >/dev/null 2>&1 || true
+  "${LAB_DOWN:-lab_down}" >/dev/null 2>&1 || true
   if [ "$UP" = 1 ]; then
     if [ -n "$KEEP" ]; then HANET_CLUSTER_KEEP_LOGS=$KEEP/cluster "$C" down >/dev/null 2>&1 || true
     else "$C" down >/dev/null 2>&1 || true; fi
