@@ -20,7 +20,7 @@ final class KernelFaultTests: XCTestCase {
         var template = Array("/tmp/hanet-faults-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
         XCTAssertTrue(made)
-        directory = String(cString: template)
+        directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         fake = FakeNetlinkTransport()
         logged = []
     }
