@@ -39,22 +39,7 @@ extension BondSetup: ReloadableResource {
             try links.modify(c.bond, kind: .bond(delta))
             done.append("bond options " + Self.optionNames(delta).joined(separator: " "))
         }
-        if let mtu = c.mtu, link.mtu != mtu {
-            try links.setMTU(c.bond, mtu)
-            done.append("mtu \(mtu)")
-        }
-        if let mac = c.mac, link.mac != mac {
-            try links.setMAC(c.bond, mac)
-            done.append("address \(mac)")
-        }
-        if link.flags.contains(.noARP) == c.arp {
-            try links.setARP(c.bond, c.arp)
-            done.append("arp \(c.arp ? "on" : "off")")
-        }
-        if link.flags.contains(.multicast) != c.multicast {
-            try links.setMulticast(c.bond, c.multicast)
-            done.append("multicast \(c.multicast ? "on" : "off")")
-        }
+        done += try links.align(link, mtu: c.mtu, mac: c.mac, arp: c.arp, multicast: c.multicast)
         for line in done { log("reload: " + line) }
         return done
     }

@@ -25,23 +25,7 @@ extension BridgeAttachment: ReloadableResource {
             throw HostError(.notRunning, object: c.bridge.value, "bridge \(c.bridge) was not started by this resource: nothing to reload")
         }
 
-        var done: [String] = []
-        if let mtu = c.mtu, bridge.mtu != mtu {
-            try links.setMTU(c.bridge, mtu)
-            done.append("mtu \(mtu)")
-        }
-        if let mac = c.mac, bridge.mac != mac {
-            try links.setMAC(c.bridge, mac)
-            done.append("address \(mac)")
-        }
-        if bridge.flags.contains(.noARP) == c.arp {
-            try links.setARP(c.bridge, c.arp)
-            done.append("arp \(c.arp ? "on" : "off")")
-        }
-        if bridge.flags.contains(.multicast) != c.multicast {
-            try links.setMulticast(c.bridge, c.multicast)
-            done.append("multicast \(c.multicast ? "on" : "off")")
-        }
+        var done = try links.align(bridge, mtu: c.mtu, mac: c.mac, arp: c.arp, multicast: c.multicast)
         done += try reloadSpanningTree(bridge.kind?.bridge ?? Bridge())
         if let wrong = try vlanProblem(bridge: bridge, in: all) {
             throw HostError(.needsRestart, object: c.bridge.value, "\(wrong): VLAN settings take a restart")

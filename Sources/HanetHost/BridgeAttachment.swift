@@ -129,14 +129,8 @@ public final class BridgeAttachment: HostResource {
             guard let bridge = try links.link(named: c.bridge) else {
                 throw HostError(.vanished, object: c.bridge.value, "bridge \(c.bridge) vanished during start")
             }
-            if bridge.flags.contains(.noARP) == c.arp {
-                try links.setARP(c.bridge, c.arp)
-                done.append("arp \(c.arp ? "on" : "off")")
-            }
-            if bridge.flags.contains(.multicast) != c.multicast {
-                try links.setMulticast(c.bridge, c.multicast)
-                done.append("multicast \(c.multicast ? "on" : "off")")
-            }
+            // MTU and address were set by add or ensure above.
+            done += try links.align(bridge, arp: c.arp, multicast: c.multicast)
             if let uplinkName = c.uplink {
                 guard let uplink = try links.link(named: uplinkName) else { throw Self.missingUplink(uplinkName) }
                 if uplink.masterIndex != bridge.index {
