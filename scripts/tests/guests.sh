@@ -11,9 +11,12 @@
 #         the MAC libvirt chose
 # The built hanet-agent runs as an OCF agent in the host namespace
 # (guest_ports "tap* vnet*"): stop / start, then as a promotable instance
-# start / promote / demote, then both guests reboot (new ports, same MACs)
-# while blocked. Blocked means 0 answers and nothing reaching the guest (its
-# own count of echo requests, printed on its console); open means answers.
+# start / promote / demote. Then the guests as two groups selected by identity
+# (guest_macs, guest_domains; scripts/guests/identity.sh): opened one at a
+# time, rebooted (new ports) while blocked, the domain started after its
+# group blocked; a group of another MAC (negative control); overlaps refused.
+# Blocked means 0 answers and nothing reaching the guest (its own count of
+# echo requests, printed on its console); open means answers.
 # Ends with its wall time and "N passed, N failed". Missing tools fail.
 set -uo pipefail
 HANET_PROG=guests HANET_PLAIN=1
@@ -105,23 +108,33 @@ probe() {
 # Blocked: nothing answers and nothing reaches the guest. ping slows down
 # once ARP / neighbour discovery fails (no answer means no request goes out),
 # so only a handful of requests is demanded of the window.
+was_blocked() { # label guest   (after a probe)
+  local g=$2
+  check "$1: $g guest blocked: ${RECV[$g.4]:-?} of ${SENT[$g.4]:-?} IPv4 and ${RECV[$g.6]:-?} of ${SENT[$g.6]:-?} IPv6 pings answered, ${DELTA[$g]} echo requests reached it" \
+    test "${RECV[$g.4]:-x}" = 0 -a "${RECV[$g.6]:-x}" = 0 -a "${DELTA[$g]}" = 0 -a "${SENT[$g.4]:-0}" -ge 5 -a "${SENT[$g.6]:-0}" -ge 5
+}
+was_open() { # label guest
+  local g=$2
+  check "$1: $g guest open: ${RECV[$g.4]:-?} of ${SENT[$g.4]:-?} IPv4 and ${RECV[$g.6]:-?} of ${SENT[$g.6]:-?} IPv6 pings answered, ${DELTA[$g]} echo requests reached it" \
+    test "${RECV[$g.4]:-0}" -ge $((${SENT[$g.4]:-0} / 2)) -a "${RECV[$g.6]:-0}" -ge $((${SENT[$g.6]:-0} / 2)) \
+      -a "${SENT[$g.4]:-0}" -ge 50 -a "${DELTA[$g]}" -ge $((${RECV[$g.4]:-0} + ${RECV[$g.6]:-0}))
+}
 expect_blocked() { # label
   local g
   probe
-  for g in "${GUESTS[@]}"; do
-    check "$1: $g guest blocked: ${RECV[$g.4]:-?} of ${SENT[$g.4]:-?} IPv4 and ${RECV[$g.6]:-?} of ${SENT[$g.6]:-?} IPv6 pings answered, ${DELTA[$g]} echo requests reached it" \
-      test "${RECV[$g.4]:-x}" = 0 -a "${RECV[$g.6]:-x}" = 0 -a "${DELTA[$g]}" = 0 -a "${SENT[$g.4]:-0}" -ge 5 -a "${SENT[$g.6]:-0}" -ge 5
-  done
+  for g in "${GUESTS[@]}"; do was_blocked "$1" "$g"; done
   check "$1: dom0 (192.0.2.2 on xenbr1) still answers: ${RECV[dom0]:-?} of ${SENT[dom0]:-?}" test "${RECV[dom0]:-0}" -ge 50
 }
 expect_open() { # label
   local g
   probe
-  for g in "${GUESTS[@]}"; do
-    check "$1: $g guest open: ${RECV[$g.4]:-?} of ${SENT[$g.4]:-?} IPv4 and ${RECV[$g.6]:-?} of ${SENT[$g.6]:-?} IPv6 pings answered, ${DELTA[$g]} echo requests reached it" \
-      test "${RECV[$g.4]:-0}" -ge $((${SENT[$g.4]:-0} / 2)) -a "${RECV[$g.6]:-0}" -ge $((${SENT[$g.6]:-0} / 2)) \
-        -a "${SENT[$g.4]:-0}" -ge 50 -a "${DELTA[$g]}" -ge $((${RECV[$g.4]:-0} + ${RECV[$g.6]:-0}))
-  done
+  for g in "${GUESTS[@]}"; do was_open "$1" "$g"; done
+}
+# One group open, the other blocked: one window, both verdicts.
+expect_only_open() { # label open-guest blocked-guest
+  probe
+  was_open "$1" "$2"
+  was_blocked "$1" "$3"
 }
 
 expect_open "before the agent (the probe can see answers)"
@@ -163,15 +176,58 @@ expect_open "Promoted"
 check "promotable demote: 0" agent_rc 0 guests demote "${P[@]}"
 check "promotable monitor after demote: 0 (Unpromoted)" agent_rc 0 guests monitor "${P[@]}"
 
-# --- HOOK (issue 14, identity selection): when guest_macs and guest_domains
-# exist, block by identity here with an instance that selects
-#   OCF_RESKEY_guest_macs="$QEMU_MAC $LV_MAC" (or the prefix 52:54:00:00:00:00/24)
-#   OCF_RESKEY_guest_domains=lv (libvirt's run-time state is $LV/run/libvirt/qemu/lv.xml)
-# and guest_ports unset, then expect_blocked / expect_open as above; the
-# reboot below then proves the identity survives a new port name.
+# --- guest groups by identity (issue 14) ----------------------------------
+# Instances run by id_agent (scripts/guests/identity.sh): promotable, the
+# default guest_ports, inside libvirtd's mount namespace so guest_domains
+# reads libvirt's real records at the default /etc/libvirt and /run paths.
+# The port-wide instance steps aside as a deleted resource would: opened,
+# its group record removed (records outlive their resources by design).
+# shellcheck disable=SC2016 # expanded by eval, in this shell
+step "port-wide instance promoted (open) and its group record removed" \
+  eval 'agent_rc 0 guests promote "${P[@]}" && rm "$GUESTS_WORK/rsc/vhostnet-group-guests.state"'
+# shellcheck source=scripts/guests/identity.sh
+. scripts/guests/identity.sh
+GQ=(OCF_RESKEY_guest_macs="$QEMU_MAC") GL=(OCF_RESKEY_guest_domains=lv)
+OTHER_MAC=52:54:00:4e:00:99
+gq() { id_agent_rc "$1" gq "$2" "${GQ[@]}"; }   # expected-rc action
+gl() { id_agent_rc "$1" gl "$2" "${GL[@]}"; }
+other() { id_agent_rc "$1" other "$2" OCF_RESKEY_guest_macs=$OTHER_MAC; }
+check "negative control: group 'other' (guest_macs=$OTHER_MAC, no guest's) start: 0" \
+  other 0 start
+expect_open "only another MAC's group blocked"
+REC=$(lv_records lv | tr '\n' ';')
+check "libvirt's records of lv as the agent sees them (libvirtd's mount namespace) are root's, 0600/0644: $REC" \
+  test "$(tr ';' '\n' <<<"$REC" | grep -cE '^root (600|644) /(etc|run)/libvirt/qemu/lv\.xml$')" = 2
+check "group gq (guest_macs=$QEMU_MAC) start: 0 (blocked, Unpromoted)" gq 0 start
+check "group gl (guest_domains=lv) start: 0 (blocked, Unpromoted)" gl 0 start
+check "the host's nftables rules name both MACs ($LV_MAC read from libvirt's records)" bash -c "
+  ip netns exec $HOSTNS nft list ruleset | grep -qi '$QEMU_MAC' && ip netns exec $HOSTNS nft list ruleset | grep -qi '$LV_MAC'"
+expect_blocked "gq and gl Unpromoted"
+check "gq promote: 0, monitor 8; gl monitor 0" eval 'gq 0 promote && gq 8 monitor && gl 0 monitor'
+expect_only_open "gq Promoted, gl Unpromoted" qemu lv
+check "gq demote, gl promote: 0; gl monitor 8" eval 'gq 0 demote && gl 0 promote && gl 8 monitor'
+expect_only_open "gl Promoted, gq Unpromoted" lv qemu
+check "gl demote: 0" gl 0 demote
+check "overlap: group gz (guest_macs=\"$QEMU_MAC 52:54:00:4e:00:20\", one of gq's) refused at start naming gz and gq" \
+  id_agent_refused gz gq OCF_RESKEY_guest_macs="$QEMU_MAC 52:54:00:4e:00:20"
+check "overlap: group gy (guest_macs=$LV_MAC, lv's) refused at start naming gy and gl" \
+  id_agent_refused gy gl OCF_RESKEY_guest_macs="$LV_MAC"
 
-# --- both guests reboot while blocked: new ports, same MACs -----------------
+# --- both guests reboot while their groups are blocked: new ports, same MACs.
+# Pings run through the reboots; a guest's echo count is since its boot.
+ADDRS=("${IP4[qemu]}" "${IP6[qemu]}" "${IP4[lv]}" "${IP6[lv]}")
+since_boot() { # label guest...   after pings_stop's output in BG
+  local label=$1 g n=() bad=0
+  shift
+  for g in "$@"; do
+    n+=("$g $(guest_echoes "$g")")
+    [ "${n[-1]#* }" = 0 ] || bad=1
+  done
+  check "$label: blocked from the first frame: pings through the boot (sent received: $(tr '\n' ';' <<<"$BG")) all unanswered; echo requests since boot: ${n[*]}" \
+    test "$(awk '$2 != 0' <<<"$BG" | wc -l)" = 0 -a "$bad" = 0
+}
 old_tap=$(ip -n "$HOSTNS" -j link show tap0 | sed -nE 's/.*"ifindex":([0-9]+).*/\1/p')
+pings_start "$SWNS" "${ADDRS[@]}"
 t=$(now_ms)
 qemu_guest_stop qemu
 step "QEMU guest restarted: a new tap0, same MAC" qemu_guest_start qemu tap0 "$QEMU_MAC" "${IP4[qemu]}" "${IP6[qemu]}"
@@ -184,11 +240,27 @@ read -r NEW_PORT NEW_MAC < <(lv_port)
 new_tap=$(ip -n "$HOSTNS" -j link show tap0 | sed -nE 's/.*"ifindex":([0-9]+).*/\1/p')
 check "libvirt renumbered the port ($LV_PORT -> $NEW_PORT), same MAC $NEW_MAC; tap0 is a new link ($old_tap -> $new_tap)" \
   test "$NEW_PORT" != "$LV_PORT" -a "$NEW_MAC" = "$LV_MAC" -a "$new_tap" != "$old_tap"
-expect_blocked "rebooted while Unpromoted"
-check "promotable promote after the reboot: 0" agent_rc 0 guests promote "${P[@]}"
-expect_open "rebooted, then Promoted"
-# shellcheck disable=SC2016 # expanded by eval, in this shell
-step "promotable demote and stop: 0, then monitor 7" eval 'agent_rc 0 guests demote "${P[@]}" && agent_rc 0 guests stop "${P[@]}" && agent_rc 7 guests monitor "${P[@]}"'
+expect_blocked "rebooted while gq and gl Unpromoted"
+BG=$(pings_stop "$SWNS" "${ADDRS[@]}")
+since_boot "rebooted" qemu lv
+check "gq and gl monitor after the reboot: 0 (Unpromoted, rules intact)" eval 'gq 0 monitor && gl 0 monitor'
+check "gq and gl promote after the reboot: 0" eval 'gq 0 promote && gl 0 promote'
+expect_open "rebooted, then gq and gl Promoted"
+
+# --- a late guest: gl blocks while lv is only defined (no run-time record,
+# so the agent reads the persistent definition alone), then lv starts.
+step "lv destroyed: defined only, no /run/libvirt/qemu/lv.xml" eval 'lv destroy lv && ! lv_nsenter test -e /run/libvirt/qemu/lv.xml'
+check "gl demote while lv is down: 0" gl 0 demote
+pings_start "$SWNS" "${IP4[lv]}" "${IP6[lv]}"
+: >"$(guest_console lv)"
+step "lv started after the block" eval 'lv start lv && libvirt_guest_pid lv >/dev/null && guest_wait_up lv 120'
+expect_only_open "late guest, gq Promoted, gl Unpromoted" qemu lv
+BG=$(pings_stop "$SWNS" "${IP4[lv]}" "${IP6[lv]}")
+since_boot "late guest" lv
+check "gl promote: 0" gl 0 promote
+expect_open "late guest, gl Promoted"
+stop_all() { local i; for i in gq gl other; do "$i" 0 demote && "$i" 0 stop && "$i" 7 monitor || return 1; done; }
+step "gq, gl and other demote and stop: 0, then monitor 7" stop_all
 
 echo
 finish
