@@ -27,7 +27,9 @@ public struct VhostNetAgent: HostAgent {
             selected by port alone on ports another group uses) are refused by start and promote with \
             OCF_ERR_CONFIGURED naming both resources; each records what it selects in the state directory \
             (vhostnet-group-RESOURCE.state, root's only) for the others to compare. A deleted resource's record \
-            stays until reboot (HA_RSCTMP is a tmpfs) or until it is removed; the message names it.
+            stays until reboot (HA_RSCTMP is a tmpfs) or until it is removed; the message names it. Two \
+            resources with exactly the same selection are not told apart from one renamed resource: they share \
+            one table (and Pacemaker runs the same thing twice); give each group its own guests.
 
             Promotable clone (recommended). Every host runs an instance; the Unpromoted ones keep their guests \
             blocked and watched, the Promoted one opens its guests. start installs and verifies the block \
