@@ -146,6 +146,47 @@ public struct VhostNetAgent: HostAgent {
             crm configure location l-vhostnet-promoted vhostnet-clone rule '$role=Promoted' 100: defined '#uname'
             crm configure order o-net-vhostnet Mandatory: cl-xenbr1 vhostnet-clone
             crm configure colocation c-vhostnet-net inf: vhostnet-clone cl-xenbr1
+
+            # Active/active: one promotable clone per guest group on the same bridge, each
+            # at home on its own host (ports named by group: Xen vifname=ga-web, libvirt
+            # <target dev='ga-web'/>; or select by guest_macs / guest_domains instead).
+            pcs resource create vhostnet-a ocf:hanet:vhostnet bridge=xenbr1 guest_ports="ga-*" \\
+                op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted promotable priority=10 interleave=true
+            pcs resource create vhostnet-b ocf:hanet:vhostnet bridge=xenbr1 guest_ports="gb-*" \\
+                op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted promotable priority=10 interleave=true
+            pcs constraint location vhostnet-a-clone rule role=Promoted score=100 defined '#uname'
+            pcs constraint location vhostnet-a-clone rule role=Promoted score=200 '#uname' eq hostA
+            pcs constraint location vhostnet-b-clone rule role=Promoted score=100 defined '#uname'
+            pcs constraint location vhostnet-b-clone rule role=Promoted score=200 '#uname' eq hostB
+            pcs constraint order start xenbr1-clone then start vhostnet-a-clone
+            pcs constraint order start xenbr1-clone then start vhostnet-b-clone
+            pcs constraint colocation add vhostnet-a-clone with xenbr1-clone
+            pcs constraint colocation add vhostnet-b-clone with xenbr1-clone
+            # Three hosts: a third group vhostnet-c (gc-*, at home on hostC) made the same way,
+            # and a second choice per group (the next host), so a host's standby or crash
+            # moves only its own group, to a known host:
+            pcs constraint location vhostnet-a-clone rule role=Promoted score=50 '#uname' eq hostB
+            pcs constraint location vhostnet-b-clone rule role=Promoted score=50 '#uname' eq hostC
+            pcs constraint location vhostnet-c-clone rule role=Promoted score=50 '#uname' eq hostA
+
+            crm configure primitive vhostnet-a ocf:hanet:vhostnet params bridge=xenbr1 guest_ports="ga-*" \\
+                op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted
+            crm configure clone vhostnet-a-clone vhostnet-a meta promotable=true promoted-max=1 priority=10 interleave=true
+            crm configure primitive vhostnet-b ocf:hanet:vhostnet params bridge=xenbr1 guest_ports="gb-*" \\
+                op monitor interval=5s role=Promoted op monitor interval=7s role=Unpromoted
+            crm configure clone vhostnet-b-clone vhostnet-b meta promotable=true promoted-max=1 priority=10 interleave=true
+            crm configure location l-vhostnet-a-promoted vhostnet-a-clone rule '$role=Promoted' 100: defined '#uname'
+            crm configure location l-vhostnet-a-home vhostnet-a-clone rule '$role=Promoted' 200: '#uname' eq hostA
+            crm configure location l-vhostnet-b-promoted vhostnet-b-clone rule '$role=Promoted' 100: defined '#uname'
+            crm configure location l-vhostnet-b-home vhostnet-b-clone rule '$role=Promoted' 200: '#uname' eq hostB
+            crm configure order o-net-vhostnet-a Mandatory: cl-xenbr1 vhostnet-a-clone
+            crm configure order o-net-vhostnet-b Mandatory: cl-xenbr1 vhostnet-b-clone
+            crm configure colocation c-vhostnet-a-net inf: vhostnet-a-clone cl-xenbr1
+            crm configure colocation c-vhostnet-b-net inf: vhostnet-b-clone cl-xenbr1
+            # Three hosts (vhostnet-c made the same way): the second choices.
+            crm configure location l-vhostnet-a-second vhostnet-a-clone rule '$role=Promoted' 50: '#uname' eq hostB
+            crm configure location l-vhostnet-b-second vhostnet-b-clone rule '$role=Promoted' 50: '#uname' eq hostC
+            crm configure location l-vhostnet-c-second vhostnet-c-clone rule '$role=Promoted' 50: '#uname' eq hostA
             """)
 
     public let configuration: VhostNetConfiguration
