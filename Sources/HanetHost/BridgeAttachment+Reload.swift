@@ -4,8 +4,9 @@ import HanetLinks
 ///
 /// Everything here the kernel changes on an up bridge with ports, without
 /// re-creating it or detaching a port: the ARP and multicast flags, STP,
-/// the forward delay, the MAC and the MTU. The bridge, its uplink, `create`
-/// and the VLAN settings are not reloadable (Pacemaker restarts instead);
+/// the forward delay, the MAC, the MTU, the VLANs the uplink carries and the
+/// default PVID. The bridge, its uplink, `create` and turning
+/// `vlan_filtering` on are not reloadable (Pacemaker restarts instead);
 /// a reload that finds one of them differing says so and fails, so the
 /// change is applied by a restart rather than ignored.
 extension BridgeAttachment: ReloadableResource {
@@ -27,7 +28,11 @@ extension BridgeAttachment: ReloadableResource {
 
         var done = try links.align(bridge, mtu: c.mtu, mac: c.mac, arp: c.arp, multicast: c.multicast)
         done += try reloadSpanningTree(bridge.kind?.bridge ?? Bridge())
-        if let wrong = try vlanProblem(bridge: bridge, in: all) {
+        let vlanChanges = try reloadVLANs(bridge: bridge, in: all)
+        done += vlanChanges
+        // Read again after a VLAN change: the check must see what the reload set.
+        let now = vlanChanges.isEmpty ? bridge : try links.link(named: c.bridge) ?? bridge
+        if let wrong = try vlanProblem(bridge: now, in: all) {
             throw HostError(.needsRestart, object: c.bridge.value, "\(wrong): VLAN settings take a restart")
         }
         for line in done { log("reload: " + line) }

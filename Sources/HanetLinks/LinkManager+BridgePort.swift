@@ -35,8 +35,8 @@ extension LinkManager {
 
     /// An AF_BRIDGE RTM_SETLINK for one port, its options still to add:
     /// what `bridge link set` and `bridge vlan add` send.
-    static func bridgeSetlinkRequest(portIndex: Int32) -> NetlinkRequest {
-        var request = NetlinkRequest(type: UInt16(RTM_SETLINK), flags: 0)
+    static func bridgeSetlinkRequest(portIndex: Int32, type: Int = RTM_SETLINK) -> NetlinkRequest {
+        var request = NetlinkRequest(type: UInt16(type), flags: 0)
         var header = ifinfomsg()
         header.ifi_family = UInt8(AF_BRIDGE)
         header.ifi_index = portIndex

@@ -32,8 +32,18 @@ extension LinkManager {
     /// Adds tagged VLANs to a port (`bridge vlan add dev PORT vid N`), as
     /// ranges of consecutive ids: one request whatever the count.
     public func addBridgeVLANs(_ ids: [UInt16], portIndex: Int32, name: InterfaceName) throws {
+        try changeBridgeVLANs(ids, portIndex: portIndex, name: name, type: RTM_SETLINK)
+    }
+
+    /// Removes VLANs from a port (`bridge vlan del dev PORT vid N`): the
+    /// kernel's RTM_DELLINK on AF_BRIDGE deletes VLAN entries, not the port.
+    public func removeBridgeVLANs(_ ids: [UInt16], portIndex: Int32, name: InterfaceName) throws {
+        try changeBridgeVLANs(ids, portIndex: portIndex, name: name, type: RTM_DELLINK)
+    }
+
+    private func changeBridgeVLANs(_ ids: [UInt16], portIndex: Int32, name: InterfaceName, type: Int) throws {
         guard !ids.isEmpty else { return }
-        var request = Self.bridgeSetlinkRequest(portIndex: portIndex)
+        var request = Self.bridgeSetlinkRequest(portIndex: portIndex, type: type)
         request.nest(UInt16(IFLA_AF_SPEC)) { spec in
             for run in Self.runs(ids) {
                 if run.lowerBound == run.upperBound {
@@ -44,7 +54,7 @@ extension LinkManager {
                 }
             }
         }
-        try connection.execute(request, operation: "RTM_SETLINK", object: "\(name) vlans")
+        try connection.execute(request, operation: type == RTM_DELLINK ? "RTM_DELLINK" : "RTM_SETLINK", object: "\(name) vlans")
     }
 
     /// Sorted, duplicate-free runs of consecutive ids.

@@ -69,7 +69,7 @@ final class AgentMetadataTests: XCTestCase {
             XCTAssertTrue(xml.contains("<action name=\"reload-agent\""), agent.metadata.name)
         }
         XCTAssertEqual(Set(BridgeAgent.metadata.parameters.filter(\.reloadable).map(\.name)),
-                       ["arp", "multicast", "stp", "forward_delay", "mac", "mtu"])
+                       ["arp", "multicast", "stp", "forward_delay", "mac", "mtu", "uplink_vlans", "pvid"])
         let bondFixed = Set(BondAgent.metadata.parameters.filter { !$0.reloadable }.map(\.name))
         XCTAssertEqual(bondFixed, ["bond", "slaves", "mode", "fail_over_mac", "lacp_rate", "ad_select", "lacp_active",
                                    "ad_user_port_key", "tlb_dynamic_lb", "vlans"])

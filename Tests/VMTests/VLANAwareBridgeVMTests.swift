@@ -90,6 +90,43 @@ final class VLANAwareBridgeVMTests: XCTestCase {
         XCTAssertEqual(agent.run("stop", params).status, 0)
     }
 
+    /// reload-agent changes the trunk's VLAN list and the default PVID on
+    /// the live bridge: VLAN 10's guest keeps answering throughout, VLAN 20
+    /// leaves and comes back, and a VLAN the administrator put on the
+    /// trunk by hand is never taken away.
+    func testReloadChangesTheTrunkLive() throws {
+        let agent = try AgentProcess(agent: "bridge", namespace: host)
+        XCTAssertEqual(agent.run("start", params).status, 0)
+        try plugGuests()
+        try host.sh("bridge vlan add dev eth1 vid 40")
+        let index = try host.sh("cat /sys/class/net/xenbr1/ifindex")
+        XCTAssertTrue(reaches("vcb", "10.83.0.12"))
+
+        let ping = try BackgroundPing(in: ns("vca"), "10.83.0.11", count: 300)
+        usleep(300_000)
+        var p = params
+        p["uplink_vlans"] = "10"
+        p["pvid"] = "99"
+        let reload = agent.run("reload-agent", p)
+        XCTAssertEqual(reload.status, 0, "\(reload)")
+        let (sent, lost, summary) = ping.finish()
+        let trunk = try host.exec(["bridge", "-j", "vlan", "show", "dev", "eth1"], must: true).stdout
+        XCTAssertFalse(trunk.contains("\"vlan\":20"), "VLAN 20 left the trunk: \(trunk)")
+        XCTAssertTrue(trunk.contains("\"vlan\":40"), "the administrator's VLAN 40 stays: \(trunk)")
+        XCTAssertTrue(try host.sh("cat /sys/class/net/xenbr1/bridge/default_pvid").hasPrefix("99"))
+        XCTAssertEqual(try host.sh("cat /sys/class/net/xenbr1/ifindex"), index, "the same bridge")
+        XCTAssertFalse(reaches("vcb", "10.83.0.12"), "VLAN 20 no longer reaches guest 2")
+        XCTAssertEqual(agent.run("monitor", p).status, 0)
+        print("bridge VLAN reload: VLAN 10 guest ping during the reload: \(summary)")
+        XCTAssertGreaterThan(sent, 0, summary)
+        XCTAssertEqual(lost, 0, "VLAN 10 loses nothing while the trunk changes: \(summary)")
+
+        XCTAssertEqual(agent.run("reload-agent", params).status, 0, "and back")
+        XCTAssertTrue(reaches("vcb", "10.83.0.12"), "VLAN 20 is carried again")
+        XCTAssertEqual(agent.run("monitor", params).status, 0)
+        XCTAssertEqual(agent.run("stop", params).status, 0)
+    }
+
     func testVLANParametersAreCheckedBeforeAnythingChanges() throws {
         let agent = try AgentProcess(agent: "bridge", namespace: host)
         var p = params
