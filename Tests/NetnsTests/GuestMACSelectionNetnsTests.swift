@@ -43,8 +43,11 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
     /// Echo requests (IPv4 + IPv6) that reached `guest`'s own stack so far.
     private func echoRequests(_ guest: String) throws -> Int { try echoRequests(in: try XCTUnwrap(lab.guests[guest])) }
 
-    private func echoRequests(in ns: TestNamespace) throws -> Int {
-        let json = try ns.sh("nft -j list table inet witness")
+    private func echoRequests(in ns: TestNamespace) throws -> Int { try counters(in: ns, table: "inet witness") }
+
+    /// The sum of the packet counters of `table` in `ns`.
+    private func counters(in ns: TestNamespace, table: String) throws -> Int {
+        let json = try ns.sh("nft -j list table \(table)")
         let top = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         var total = 0
         for item in top?["nftables"] as? [[String: Any]] ?? [] {
@@ -104,6 +107,11 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
         let before = try echoRequests("g1")
         XCTAssertFalse(try clientUnicast(11))
         XCTAssertEqual(try echoRequests("g1"), before, "echo requests reached the blocked guest")
+        // An ARP reply addressed to the guest (sent by the client, so only
+        // a to-guest rule can stop it: iptables' target hardware address).
+        let replies = try arpReplies("g1")
+        try clientSendsARPReply(to: 11)
+        XCTAssertEqual(try arpReplies("g1"), replies, "an ARP reply reached the blocked guest")
         // port_lock (default true) does not touch shared ports of a MAC-selected group.
         XCTAssertTrue(try lab.host.sh("bridge -j link show dev vif1.0").contains("\"forwarding\""))
 
@@ -113,6 +121,37 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
         let control = try echoRequests("g1")
         XCTAssertTrue(try clientUnicast(11))
         XCTAssertEqual(try echoRequests("g1"), control + 2, "control: the open guest counts the client's two echoes")
+        let openReplies = try arpReplies("g1")
+        try clientSendsARPReply(to: 11)
+        XCTAssertEqual(try arpReplies("g1"), openReplies + 1, "control: the open guest counts the ARP reply")
+    }
+
+    /// One ARP reply from the client (10.80.0.100) to guest `id`, unsolicited,
+    /// written raw (Ethernet and ARP target: the guest's MAC).
+    private func clientSendsARPReply(to id: Int) throws {
+        let mac = GuestLab.mac(id).replacingOccurrences(of: ":", with: "")
+        try lab.client.exec(["/usr/bin/python3", "-c", """
+            import socket, struct
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            s.bind(("eth0", 0))
+            dst, src = bytes.fromhex("\(mac)"), bytes.fromhex("020000000064")
+            arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + src + socket.inet_aton("10.80.0.100") + dst + socket.inet_aton("10.80.0.\(id)")
+            s.send(dst + src + b"\\x08\\x06" + arp)
+            """], must: true)
+        usleep(200_000)
+    }
+
+    /// ARP replies that reached `guest`'s own stack so far (an nft arp-family counter there).
+    private func arpReplies(_ guest: String) throws -> Int {
+        let ns = try XCTUnwrap(lab.guests[guest])
+        if (try? ns.sh("nft list table arp witness")) == nil {
+            try ns.sh("""
+                nft add table arp witness
+                nft add chain arp witness in '{ type filter hook input priority 0; }'
+                nft add rule arp witness in arp operation reply counter
+                """)
+        }
+        return try counters(in: ns, table: "arp witness")
     }
 
     func testAPrefixSelectsAGuestThatAttachesAfterTheBlock() throws {
