@@ -14,6 +14,7 @@
 #include <libiptc/libip6tc.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_physdev.h>
+#include <linux/netfilter/xt_bpf.h>
 #include <linux/netfilter_arp/arp_tables.h>
 #include <linux/netfilter_bridge.h>
 

@@ -1,4 +1,5 @@
 import CIPTC
+import HanetLinks
 
 /// One legacy arp_tables rule: interface matches and a standard target.
 ///
@@ -13,14 +14,22 @@ public struct ARPTablesRule: Hashable, Sendable, CustomStringConvertible {
     public var inInterface: IPTablesRule.Interface?
     /// `-o`: the bridge port it leaves by; nil matches any.
     public var outInterface: IPTablesRule.Interface?
+    /// `--source-mac`: the ARP payload's sender hardware address lies in
+    /// this block (what a selected guest sends).
+    public var senderMAC: MACPrefix?
+    /// `--destination-mac`: the target hardware address lies in it (ARP
+    /// replies, and unicast requests, to a selected guest).
+    public var targetMAC: MACPrefix?
     /// `-j`: `DROP`, `RETURN`, or a jump to our chain.
     public var target: IPTablesRule.Target
 
     /// A rule as `arptables -A CHAIN [-i IN] [-o OUT] -j TARGET` would add it.
     public init(inInterface: IPTablesRule.Interface? = nil, outInterface: IPTablesRule.Interface? = nil,
-                target: IPTablesRule.Target) {
+                senderMAC: MACPrefix? = nil, targetMAC: MACPrefix? = nil, target: IPTablesRule.Target) {
         self.inInterface = inInterface
         self.outInterface = outInterface
+        self.senderMAC = senderMAC
+        self.targetMAC = targetMAC
         self.target = target
     }
 
@@ -29,8 +38,16 @@ public struct ARPTablesRule: Hashable, Sendable, CustomStringConvertible {
         var words: [String] = []
         if let inInterface { words += ["-i", inInterface.description] }
         if let outInterface { words += ["-o", outInterface.description] }
+        if let senderMAC { words += ["--source-mac", Self.spelling(senderMAC)] }
+        if let targetMAC { words += ["--destination-mac", Self.spelling(targetMAC)] }
         words += ["-j", target.label]
         return words.joined(separator: " ")
+    }
+
+    /// `52:54:00:00:00:00/ff:ff:ff:00:00:00`, as arptables takes a MAC and mask.
+    static func spelling(_ mac: MACPrefix) -> String {
+        mac.length == 48 ? mac.address.description
+            : "\(mac.address)/\(MACAddress(integer: mac.mask))"
     }
 
     /// The kernel form of the entry (`arpt_entry` + `xt_standard_target`),
@@ -46,6 +63,11 @@ public struct ARPTablesRule: Hashable, Sendable, CustomStringConvertible {
         if let encoded = outInterface?.encoded {
             bytes.replaceSubrange(layout.outInterface..<layout.outInterface + 16, with: encoded.name)
             bytes.replaceSubrange(layout.outInterfaceMask..<layout.outInterfaceMask + 16, with: encoded.mask)
+        }
+        for (mac, at) in [(senderMAC, layout.senderMAC), (targetMAC, layout.targetMAC)] {
+            guard let mac else { continue }
+            bytes.replaceSubrange(at..<at + 6, with: mac.address.array)
+            bytes.replaceSubrange(at + layout.devaddrMask..<at + layout.devaddrMask + 6, with: mac.maskBytes)
         }
         Self.store(UInt16(layout.entrySize), in: &bytes, at: layout.targetOffset)
         Self.store(UInt16(bytes.count), in: &bytes, at: layout.nextOffset)
@@ -77,6 +99,10 @@ public struct ARPTablesRule: Hashable, Sendable, CustomStringConvertible {
         static let outInterface = MemoryLayout<arpt_arp>.offset(of: \arpt_arp.outiface)!
         static let inInterfaceMask = MemoryLayout<arpt_arp>.offset(of: \arpt_arp.iniface_mask)!
         static let outInterfaceMask = MemoryLayout<arpt_arp>.offset(of: \arpt_arp.outiface_mask)!
+        static let senderMAC = MemoryLayout<arpt_arp>.offset(of: \arpt_arp.src_devaddr)!
+        static let targetMAC = MemoryLayout<arpt_arp>.offset(of: \arpt_arp.tgt_devaddr)!
+        /// `mask` within `struct arpt_devaddr_info`.
+        static let devaddrMask = MemoryLayout<arpt_devaddr_info>.offset(of: \arpt_devaddr_info.mask)!
         static let targetOffset = MemoryLayout<arpt_entry>.offset(of: \arpt_entry.target_offset)!
         static let nextOffset = MemoryLayout<arpt_entry>.offset(of: \arpt_entry.next_offset)!
         static let comefrom = MemoryLayout<arpt_entry>.offset(of: \arpt_entry.comefrom)!

@@ -3,7 +3,8 @@ import HanetLinks
 /// One rule of the guest block, as iptables would spell it.
 ///
 /// Only what the block needs: interface matches in the `ip` part (`-i`/`-o`),
-/// one optional `physdev` match, and a standard target or a jump. The same
+/// one optional `physdev` match, one optional `bpf` match on the Ethernet
+/// header (guests selected by MAC), and a standard target or a jump. The same
 /// value renders for IPv4 and IPv6 (`IPTablesRuleBuffer` does the bytes), and
 /// its `description` is the `iptables -S` spelling used in reasons and logs.
 public struct IPTablesRule: Hashable, Sendable, CustomStringConvertible {
@@ -97,6 +98,9 @@ public struct IPTablesRule: Hashable, Sendable, CustomStringConvertible {
     public var physdevOut: Interface?
     /// `--physdev-is-bridged`: bridged, not routed.
     public var physdevIsBridged: Bool
+    /// `-m bpf --bytecode ...`: the frame's Ethernet source or destination
+    /// is a selected guest's MAC (after `physdev`, as iptables orders `-m`).
+    public var macFilter: MACFilterProgram?
     /// `-j`: what a matching packet does.
     public var target: Target
 
@@ -104,19 +108,20 @@ public struct IPTablesRule: Hashable, Sendable, CustomStringConvertible {
     /// would add it.
     public init(inInterface: Interface? = nil, outInterface: Interface? = nil,
                 physdevIn: Interface? = nil, physdevOut: Interface? = nil,
-                physdevIsBridged: Bool = false, target: Target) {
+                physdevIsBridged: Bool = false, macFilter: MACFilterProgram? = nil, target: Target) {
         self.inInterface = inInterface
         self.outInterface = outInterface
         self.physdevIn = physdevIn
         self.physdevOut = physdevOut
         self.physdevIsBridged = physdevIsBridged
+        self.macFilter = macFilter
         self.target = target
     }
 
     /// Whether the rule carries a `physdev` match at all.
     public var usesPhysdev: Bool { physdevIn != nil || physdevOut != nil || physdevIsBridged }
 
-    /// `-i br0 -m physdev --physdev-in vif+ --physdev-is-bridged -j DROP`
+    /// `-i br0 -m physdev --physdev-in vif+ --physdev-is-bridged [-m bpf --bytecode "..."] -j DROP`
     public var description: String {
         var words: [String] = []
         if let inInterface { words += ["-i", inInterface.description] }
@@ -127,6 +132,7 @@ public struct IPTablesRule: Hashable, Sendable, CustomStringConvertible {
             if let physdevOut { words += ["--physdev-out", physdevOut.description] }
             if physdevIsBridged { words.append("--physdev-is-bridged") }
         }
+        if let macFilter { words.append(macFilter.description) }
         words += ["-j", target.label]
         return words.joined(separator: " ")
     }

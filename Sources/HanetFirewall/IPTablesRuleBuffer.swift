@@ -23,7 +23,8 @@ struct IPTablesRuleBuffer: Equatable {
     let size: Int
 
     init(_ rule: IPTablesRule, layout: IPTablesLayout, form: Form = .libiptc) {
-        let matchSize = rule.usesPhysdev ? Self.physdevMatchSize : 0
+        let physdevSize = rule.usesPhysdev ? Self.physdevMatchSize : 0
+        let matchSize = physdevSize + (rule.macFilter == nil ? 0 : Self.bpfMatchSize)
         let targetOffset = layout.entrySize + matchSize
         let targetSize = Self.standardTargetSize
         let size = targetOffset + targetSize
@@ -46,6 +47,9 @@ struct IPTablesRuleBuffer: Equatable {
 
             if rule.usesPhysdev {
                 Self.writePhysdev(rule, to: raw, at: layout.entrySize)
+            }
+            if let program = rule.macFilter {
+                Self.writeBPF(program, to: raw, at: layout.entrySize + physdevSize)
             }
 
             // xt_standard_target: target_size, name, revision, then the verdict.
@@ -79,6 +83,28 @@ struct IPTablesRuleBuffer: Equatable {
         }
         if rule.physdevIsBridged { bitmask |= UInt8(XT_PHYSDEV_OP_BRIDGED) }
         raw.storeBytes(of: bitmask, toByteOffset: data + Physdev.bitmask, as: UInt8.self)
+    }
+
+    /// `struct xt_bpf_info_v1` in `XT_BPF_MODE_BYTECODE`, revision 1, as
+    /// `iptables -m bpf --bytecode` writes it (it picks the newest revision
+    /// the kernel has, and prints a revision-0 entry as "[unsupported
+    /// revision]"): mode, instruction count, fd 0, then the `struct
+    /// sock_filter`s; the kernel-only `filter` pointer stays zero (the kernel
+    /// clears it when it hands the entry back: its `usersize` ends before it).
+    private static func writeBPF(_ program: MACFilterProgram, to raw: UnsafeMutableRawBufferPointer, at offset: Int) {
+        raw.storeBytes(of: UInt16(bpfMatchSize), toByteOffset: offset, as: UInt16.self)
+        copy(Array("bpf".utf8), to: raw, at: offset + nameOffset)
+        raw.storeBytes(of: bpfRevision, toByteOffset: offset + nameOffset + extensionNameLength, as: UInt8.self)
+        let data = offset + headerSize
+        raw.storeBytes(of: UInt16(XT_BPF_MODE_BYTECODE.rawValue), toByteOffset: data + BPF.mode, as: UInt16.self)
+        raw.storeBytes(of: UInt16(program.instructions.count), toByteOffset: data + BPF.count, as: UInt16.self)
+        for (index, instruction) in program.instructions.enumerated() {
+            let at = data + BPF.program + index * MemoryLayout<sock_filter>.stride
+            raw.storeBytes(of: instruction.code, toByteOffset: at + BPF.code, as: UInt16.self)
+            raw.storeBytes(of: instruction.jt, toByteOffset: at + BPF.jt, as: UInt8.self)
+            raw.storeBytes(of: instruction.jf, toByteOffset: at + BPF.jf, as: UInt8.self)
+            raw.storeBytes(of: instruction.k, toByteOffset: at + BPF.k, as: UInt32.self)
+        }
     }
 
     var bytes: [UInt8] { withUnsafeEntry { Array(UnsafeRawBufferPointer(start: $0, count: size)) } }
@@ -154,6 +180,23 @@ struct IPTablesRuleBuffer: Equatable {
     static let errorTargetSize = align(MemoryLayout<xt_error_target>.size)
     /// Header plus XT_ALIGN(sizeof(struct xt_physdev_info)): 32 + 72.
     static let physdevMatchSize = headerSize + align(MemoryLayout<xt_physdev_info>.size)
+
+    /// Header plus XT_ALIGN(sizeof(struct xt_bpf_info_v1)): 32 + 528.
+    static let bpfMatchSize = headerSize + align(MemoryLayout<xt_bpf_info_v1>.size)
+    /// xt_bpf's revision 1 (`xt_bpf_info_v1`), what iptables 1.8 writes.
+    static let bpfRevision: UInt8 = 1
+
+    /// Field offsets of `struct xt_bpf_info_v1` and `struct sock_filter`.
+    enum BPF {
+        static let mode = MemoryLayout<xt_bpf_info_v1>.offset(of: \xt_bpf_info_v1.mode)!
+        static let count = MemoryLayout<xt_bpf_info_v1>.offset(of: \xt_bpf_info_v1.bpf_program_num_elem)!
+        /// The anonymous union (`bpf_program` / `path`) right after the `__s32 fd`.
+        static let program = MemoryLayout<xt_bpf_info_v1>.offset(of: \xt_bpf_info_v1.fd)! + MemoryLayout<Int32>.size
+        static let code = MemoryLayout<sock_filter>.offset(of: \sock_filter.code)!
+        static let jt = MemoryLayout<sock_filter>.offset(of: \sock_filter.jt)!
+        static let jf = MemoryLayout<sock_filter>.offset(of: \sock_filter.jf)!
+        static let k = MemoryLayout<sock_filter>.offset(of: \sock_filter.k)!
+    }
 
     /// XT_ALIGN: the kernel aligns every match and target to 8 bytes on 64-bit.
     static func align(_ size: Int) -> Int { (size + 7) & ~7 }

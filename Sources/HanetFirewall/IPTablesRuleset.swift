@@ -27,6 +27,27 @@ import HanetLinks
 /// its own. arp_tables sees the ports as in/out devices and has no way to
 /// name the bridge: the ARP rules apply to matching ports of every bridge.
 ///
+/// A group selected by identity (`guest_macs`, `guest_domains`) drops, on
+/// the same guest ports, only its own guests' frames: one rule per MAC or
+/// prefix and direction, the Ethernet source of what the port sends and
+/// the destination of what it is sent, matched by a cBPF program
+/// (`MACFilterProgram`; ip_tables has no destination MAC match), and in
+/// arp_tables the ARP sender (from the guest) or target (to it) hardware
+/// address under the prefix's mask:
+///
+/// ```
+/// -A HANET-1a2b3c4d -i br0 -m physdev --physdev-in vif+ --physdev-is-bridged -m bpf --bytecode "<ether saddr in 52:54:00:00:00:00/24>" -j DROP
+/// -A HANET-1a2b3c4d -o br0 -m physdev --physdev-out vif+ --physdev-is-bridged -m bpf --bytecode "<ether daddr in ...>" -j DROP
+/// # arp filter:
+/// -A HANET-1a2b3c4d -i vif+ --source-mac 52:54:00:00:00:00/ff:ff:ff:00:00:00 -j DROP
+/// -A HANET-1a2b3c4d -o vif+ --destination-mac 52:54:00:00:00:00/ff:ff:ff:00:00:00 -j DROP
+/// ```
+///
+/// Never on the uplinks, where the same MACs arrive from the twins open on
+/// another host. Broadcast and multicast still reach a blocked guest (an
+/// ARP request's target address is not yet the guest's); its answers are
+/// dropped. A guest that starts later is covered: the rules name MACs.
+///
 /// Exempt ports RETURN first (so `vif0.0` is never dropped even though it
 /// matches `vif*`), then the guest patterns DROP, both directions, so a
 /// guest can neither send nor receive. The policy is canonical, so two
@@ -55,9 +76,6 @@ public struct IPTablesRuleset: Hashable, Sendable {
 
     /// Renders `policy`. Throws (`EINVAL`) when it names no bridge or no
     /// guest pattern, and (`ENAMETOOLONG`) if the chain name would not fit.
-    /// Why guests selected by MAC need nftables (the agent's one-line reason).
-    public static let identityUnsupported = "guest_macs and guest_domains need backend=nftables: iptables cannot match a destination MAC (xt_mac matches the source only)"
-
     public init(_ policy: GuestBlockPolicy) throws(IPTablesError) {
         chain = Self.chainName(for: policy)
         guard chain.utf8.count <= Self.maxChainNameLength else {
@@ -73,23 +91,27 @@ public struct IPTablesRuleset: Hashable, Sendable {
             throw IPTablesError(operation: "render", object: chain, errno: EINVAL,
                                 message: "the policy names no guest port pattern")
         }
-        // Refused, not rendered by port: that would block every group's
-        // guests on these ports, not this group's.
-        guard !policy.selectsByIdentity else {
-            throw IPTablesError(operation: "render", object: chain, errno: EOPNOTSUPP,
-                                message: Self.identityUnsupported)
-        }
         let exempt = policy.exemptPorts
         let guests = policy.guestPorts
+        // nil: every frame of the guest ports; else one DROP per selected MAC.
+        let macs: [MACPrefix?] = policy.selectsByIdentity ? policy.selectedMACs.map { $0 } : [nil]
 
         var rules: [IPTablesRule] = []
-        for (patterns, target) in [(exempt, IPTablesRule.Target.return), (guests, .drop)] {
-            for bridge in bridges {
-                for pattern in patterns {
-                    rules.append(IPTablesRule(inInterface: .init(bridge), physdevIn: .init(pattern),
-                                              physdevIsBridged: true, target: target))
-                    rules.append(IPTablesRule(outInterface: .init(bridge), physdevOut: .init(pattern),
-                                              physdevIsBridged: true, target: target))
+        for bridge in bridges {
+            for pattern in exempt {
+                rules.append(IPTablesRule(inInterface: .init(bridge), physdevIn: .init(pattern),
+                                          physdevIsBridged: true, target: .return))
+                rules.append(IPTablesRule(outInterface: .init(bridge), physdevOut: .init(pattern),
+                                          physdevIsBridged: true, target: .return))
+            }
+        }
+        for bridge in bridges {
+            for pattern in guests {
+                for mac in macs {
+                    rules.append(IPTablesRule(inInterface: .init(bridge), physdevIn: .init(pattern), physdevIsBridged: true,
+                                              macFilter: mac.map { MACFilterProgram(.source, in: $0) }, target: .drop))
+                    rules.append(IPTablesRule(outInterface: .init(bridge), physdevOut: .init(pattern), physdevIsBridged: true,
+                                              macFilter: mac.map { MACFilterProgram(.destination, in: $0) }, target: .drop))
                 }
             }
         }
@@ -97,10 +119,14 @@ public struct IPTablesRuleset: Hashable, Sendable {
         jump = IPTablesRule(target: .jump(chain))
 
         var arpRules: [ARPTablesRule] = []
-        for (patterns, target) in [(exempt, IPTablesRule.Target.return), (guests, .drop)] {
-            for pattern in patterns {
-                arpRules.append(ARPTablesRule(inInterface: .init(pattern), target: target))
-                arpRules.append(ARPTablesRule(outInterface: .init(pattern), target: target))
+        for pattern in exempt {
+            arpRules.append(ARPTablesRule(inInterface: .init(pattern), target: .return))
+            arpRules.append(ARPTablesRule(outInterface: .init(pattern), target: .return))
+        }
+        for pattern in guests {
+            for mac in macs {
+                arpRules.append(ARPTablesRule(inInterface: .init(pattern), senderMAC: mac, target: .drop))
+                arpRules.append(ARPTablesRule(outInterface: .init(pattern), targetMAC: mac, target: .drop))
             }
         }
         self.arpRules = arpRules

@@ -49,9 +49,6 @@ public struct VhostNetConfiguration: Equatable, Sendable {
         guard !policy.guestPorts.isEmpty else {
             throw ConfigurationError("guest_ports", "names no port pattern: nothing would be blocked")
         }
-        if policy.selectsByIdentity && backend == .iptables {
-            throw ConfigurationError(policy.guestMACs.isEmpty ? "guest_domains" : "guest_macs", IPTablesRuleset.identityUnsupported)
-        }
         guard Self.announceRounds.contains(announce) else {
             throw ConfigurationError("announce", "must be 0-100 (got \(announce))")
         }

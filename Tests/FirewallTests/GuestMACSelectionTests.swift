@@ -174,9 +174,11 @@ final class GuestMACSelectionTests: XCTestCase {
         XCTAssertFalse(try PortPattern(parsing: "tap*").overlaps(try PortPattern(parsing: "vif*")))
     }
 
-    func testIPTablesRefusesIdentitySelection() {
-        XCTAssertThrowsError(try IPTablesRuleset(macPolicy)) { error in
-            XCTAssertTrue("\(error)".contains("iptables cannot match a destination MAC"), "\(error)")
-        }
+    func testIPTablesRendersIdentitySelection() throws {
+        // Once refused; now one rule per MAC, port pattern and direction (see MACFilterProgramTests).
+        let ruleset = try IPTablesRuleset(macPolicy)
+        XCTAssertEqual(ruleset.rules.count, 6)
+        XCTAssertTrue(ruleset.rules.allSatisfy { $0.macFilter != nil && $0.target == .drop })
+        XCTAssertEqual(ruleset.arpRules.count, 6)
     }
 }

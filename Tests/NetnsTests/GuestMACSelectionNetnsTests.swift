@@ -43,8 +43,11 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
     /// Echo requests (IPv4 + IPv6) that reached `guest`'s own stack so far.
     private func echoRequests(_ guest: String) throws -> Int { try echoRequests(in: try XCTUnwrap(lab.guests[guest])) }
 
-    private func echoRequests(in ns: TestNamespace) throws -> Int {
-        let json = try ns.sh("nft -j list table inet witness")
+    private func echoRequests(in ns: TestNamespace) throws -> Int { try counters(in: ns, table: "inet witness") }
+
+    /// The sum of the packet counters of `table` in `ns`.
+    private func counters(in ns: TestNamespace, table: String) throws -> Int {
+        let json = try ns.sh("nft -j list table \(table)")
         let top = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         var total = 0
         for item in top?["nftables"] as? [[String: Any]] ?? [] {
@@ -78,7 +81,21 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
     private static let closed = Reach(ipv4: false, ipv6: false, arp: false, fromGuest: false)
 
     func testSelectedMACsAreBlockedBothWaysAndOtherGuestsOnTheSamePortsStayOpen() throws {
-        let group = params("\(GuestLab.mac(11)) \(GuestLab.mac(13))")
+        try selectedMACsAreBlockedBothWays(backend: "nftables")
+    }
+
+    func testIPTablesSelectedMACsAreBlockedBothWaysAndOtherGuestsOnTheSamePortsStayOpen() throws {
+        try enableBridgeNetfilter()
+        try selectedMACsAreBlockedBothWays(backend: "iptables")
+    }
+
+    /// The iptables backend sees bridged frames only through br_netfilter.
+    private func enableBridgeNetfilter() throws {
+        try lab.host.sh("sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-arptables=1")
+    }
+
+    private func selectedMACsAreBlockedBothWays(backend: String) throws {
+        let group = params("\(GuestLab.mac(11)) \(GuestLab.mac(13))", backend: backend)
         XCTAssertEqual(agent.run("stop", group).status, 0)
         XCTAssertEqual(reach("g1", 11), Self.closed, "g1 (vif1.0) selected by MAC")
         XCTAssertEqual(reach("g3", 13), Self.closed, "g3 (tap0) selected by MAC")
@@ -90,6 +107,11 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
         let before = try echoRequests("g1")
         XCTAssertFalse(try clientUnicast(11))
         XCTAssertEqual(try echoRequests("g1"), before, "echo requests reached the blocked guest")
+        // An ARP reply addressed to the guest (sent by the client, so only
+        // a to-guest rule can stop it: iptables' target hardware address).
+        let replies = try arpReplies("g1")
+        try clientSendsARPReply(to: 11)
+        XCTAssertEqual(try arpReplies("g1"), replies, "an ARP reply reached the blocked guest")
         // port_lock (default true) does not touch shared ports of a MAC-selected group.
         XCTAssertTrue(try lab.host.sh("bridge -j link show dev vif1.0").contains("\"forwarding\""))
 
@@ -99,15 +121,55 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
         let control = try echoRequests("g1")
         XCTAssertTrue(try clientUnicast(11))
         XCTAssertEqual(try echoRequests("g1"), control + 2, "control: the open guest counts the client's two echoes")
+        let openReplies = try arpReplies("g1")
+        try clientSendsARPReply(to: 11)
+        XCTAssertEqual(try arpReplies("g1"), openReplies + 1, "control: the open guest counts the ARP reply")
+    }
+
+    /// One ARP reply from the client (10.80.0.100) to guest `id`, unsolicited,
+    /// written raw (Ethernet and ARP target: the guest's MAC).
+    private func clientSendsARPReply(to id: Int) throws {
+        let mac = GuestLab.mac(id).replacingOccurrences(of: ":", with: "")
+        try lab.client.exec(["/usr/bin/python3", "-c", """
+            import socket, struct
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            s.bind(("eth0", 0))
+            dst, src = bytes.fromhex("\(mac)"), bytes.fromhex("020000000064")
+            arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + src + socket.inet_aton("10.80.0.100") + dst + socket.inet_aton("10.80.0.\(id)")
+            s.send(dst + src + b"\\x08\\x06" + arp)
+            """], must: true)
+        usleep(200_000)
+    }
+
+    /// ARP replies that reached `guest`'s own stack so far (an nft arp-family counter there).
+    private func arpReplies(_ guest: String) throws -> Int {
+        let ns = try XCTUnwrap(lab.guests[guest])
+        if (try? ns.sh("nft list table arp witness")) == nil {
+            try ns.sh("""
+                nft add table arp witness
+                nft add chain arp witness in '{ type filter hook input priority 0; }'
+                nft add rule arp witness in arp operation reply counter
+                """)
+        }
+        return try counters(in: ns, table: "arp witness")
     }
 
     func testAPrefixSelectsAGuestThatAttachesAfterTheBlock() throws {
-        // 02:00:00:00:00:20/44 covers ids 0x20-0x2f: none exists at block time.
-        let group = params("02:00:00:00:00:20/44")
-        XCTAssertEqual(agent.run("stop", group).status, 0)
-        // The kernel's dump of the masked match (payload, bitwise, cmp) reads back as rendered.
-        XCTAssertEqual(agent.run("monitor", group).status, 7, "complete block verified")
+        try aPrefixSelectsALateGuest(backend: "nftables")
         XCTAssertTrue(try lab.host.sh("nft list ruleset").contains("ether saddr & ff:ff:ff:ff:ff:f0 == 02:00:00:00:00:20 drop"), "nft reads our bytes as the same match")
+    }
+
+    func testIPTablesAPrefixSelectsAGuestThatAttachesAfterTheBlock() throws {
+        try enableBridgeNetfilter()
+        try aPrefixSelectsALateGuest(backend: "iptables")
+    }
+
+    private func aPrefixSelectsALateGuest(backend: String) throws {
+        // 02:00:00:00:00:20/44 covers ids 0x20-0x2f: none exists at block time.
+        let group = params("02:00:00:00:00:20/44", backend: backend)
+        XCTAssertEqual(agent.run("stop", group).status, 0)
+        // The kernel's dump of the masked match reads back as rendered.
+        XCTAssertEqual(agent.run("monitor", group).status, 7, "complete block verified")
         let late = try TestNamespace("g5")
         defer { late.remove() }
         try lab.addGuest(port: "vnet1", ns: late, id: 0x21)
@@ -124,6 +186,7 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
         XCTAssertEqual(agent.run("start", group).status, 0)
         XCTAssertTrue(lab.clientPings("10.80.0.33"), "control: opened")
         XCTAssertEqual(try echoRequests(in: late), 1, "control: the open guest counts the echo")
+        XCTAssertEqual(agent.run("stop", group).status, 0, "blocked again, for the caller's own checks")
     }
 
     func testMonitorNamesAMissingMACRule() throws {
@@ -145,6 +208,26 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
         // Which guest-port rule the listing showed first (tap*, vif*, ...) is nft's order; the MAC is ours.
         XCTAssertTrue(result.stderr.contains("chain from_guests: 1 of 4 rules missing: `"), "\(result)")
         XCTAssertTrue(result.stderr.contains(" ether saddr 02:00:00:00:00:0b drop`"), "\(result)")
+    }
+
+    func testIPTablesMonitorNamesADeletedBPFRule() throws {
+        try enableBridgeNetfilter()
+        let group = params(GuestLab.mac(11), backend: "iptables")
+        let meta = ["OCF_RESKEY_CRM_meta_promotable": "true", "OCF_RESKEY_CRM_meta_promoted_max": "1",
+                    "OCF_RESKEY_CRM_meta_interval": "7000"]
+        XCTAssertEqual(agent.run("start", group, environment: meta).status, 0)
+        XCTAssertEqual(agent.run("monitor", group, environment: meta).status, 0, "unpromoted, complete block verified")
+        XCTAssertEqual(reach("g1", 11), Self.closed)
+        // From the guest on tap*: the first guest-port rule after vif0.0's two RETURNs.
+        let rule = "-i xenbr1 -m physdev --physdev-in tap+ --physdev-is-bridged -m bpf --bytecode "
+            + "\"6,32 0 0 4292870150,21 0 3 33554432,40 0 0 4292870154,21 0 1 11,6 0 0 1,6 0 0 0\" -j DROP"
+        let saved = try lab.host.sh("ip6tables-legacy-save")
+        let line = try XCTUnwrap(saved.split(separator: "\n").first { $0.hasPrefix("-A HANET-") && $0.hasSuffix(rule) }, saved)
+        try lab.host.sh("ip6tables-legacy -w -D" + line.dropFirst(2))
+        let result = agent.run("monitor", group, environment: meta)
+        XCTAssertEqual(result.status, 1, "\(result)")
+        XCTAssertTrue(result.stderr.contains("ip6 filter: rule 3 of HANET-"), "\(result)")
+        XCTAssertTrue(result.stderr.contains("is not `\(rule)`"), "\(result)")
     }
 
     func testTwoGroupsOnOneBridgeAreBlockedAndOpenedIndependently() throws {
@@ -230,10 +313,10 @@ final class GuestMACSelectionNetnsTests: XCTestCase {
         XCTAssertEqual(reach("g2", 12), Self.closed)
     }
 
-    func testIdentitySelectionNeedsNFTablesAndStrictMACs() {
+    func testIdentitySelectionTakesEitherBackendAndStrictMACs() throws {
+        try enableBridgeNetfilter()
         let iptables = agent.run("validate-all", params(GuestLab.mac(11), backend: "iptables"))
-        XCTAssertEqual(iptables.status, 6, "\(iptables)")
-        XCTAssertTrue(iptables.stderr.contains("iptables cannot match a destination MAC"), "\(iptables)")
+        XCTAssertEqual(iptables.status, 0, "once refused, now rendered with xt_bpf: \(iptables)")
         let bad = agent.run("validate-all", params("02:00:00:00:00:0b 01:00:5e:00:00:01"))
         XCTAssertEqual(bad.status, 6, "\(bad)")
         XCTAssertTrue(bad.stderr.contains("01:00:5e:00:00:01"), "\(bad)")
