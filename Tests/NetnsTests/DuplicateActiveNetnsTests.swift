@@ -83,7 +83,7 @@ final class DuplicateActiveNetnsTests: XCTestCase {
         let t0 = Date()
         let promote = b.run("promote", params, environment: promotable)
         XCTAssertEqual(promote.status, 0, "\(promote)")
-        let yielded = try VMTier.waitUntil(timeoutSeconds: 3, intervalMs: 5) {
+        let yielded = VMTier.waitUntil(timeoutSeconds: 3, intervalMs: 5) {
             b.run("monitor", params, environment: promotable).status == 9
         }
         XCTAssertNotNil(yielded, "hostB, which opened later, did not block its guest again")
@@ -119,7 +119,7 @@ final class DuplicateActiveNetnsTests: XCTestCase {
         XCTAssertFalse(((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").contains(warning), "a sentinel runs")
         let pid = try XCTUnwrap(a.processPID(role: "sentinel"), "promote leaves a sentinel: \(a.stateFiles())")
         kill(pid, SIGKILL)
-        XCTAssertNotNil(try VMTier.waitUntil(timeoutSeconds: 3, intervalMs: 10) { !AgentProcess.alive(pid) })
+        XCTAssertNotNil(VMTier.waitUntil(timeoutSeconds: 3, intervalMs: 10) { !AgentProcess.alive(pid) })
         XCTAssertEqual(a.run("monitor", params, environment: environment).status, 8, "the guests stay open")
         let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
         XCTAssertTrue(log.contains("WARNING: promoted, but " + warning), log)
