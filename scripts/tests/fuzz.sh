@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tier "fuzz": every libFuzzer target of fuzz/ built (Swift with
 # -sanitize=fuzzer,address), seeded from the golden captures, and run
-# briefly: FUZZ_TIER_SECONDS each (default 12; cold build included the tier
+# briefly: FUZZ_TIER_SECONDS each (default 6; cold build included the tier
 # took 187 s at 15 s each on 2 shared cores), FUZZ_TIER_PARALLEL at a
 # time (default 2). One check per target: it built and ran for the time
 # without a crash. Ends with "N passed, N failed". A crash leaves its input
@@ -13,7 +13,7 @@ HANET_PROG=fuzz HANET_PLAIN=1
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"   # ok, bad, summary, now_ms
 cd "$(dirname "$0")/../.." || exit 1
-SECONDS_EACH=${FUZZ_TIER_SECONDS:-12}
+SECONDS_EACH=${FUZZ_TIER_SECONDS:-6}
 T0=$(now_ms)
 LOGS=.build/fuzz/logs
 mkdir -p "$LOGS"

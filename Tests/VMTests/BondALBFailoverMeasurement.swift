@@ -11,7 +11,7 @@ import TestSupport
 /// peer_notif_delay set.
 ///
 ///   [host: bond0 10.83.0.1 = e1 + e2] -- p1, p2 --[switch: bridge sw]-- tp -- [peer: eth0 10.83.0.100]
-final class BondALBFailoverVMTests: XCTestCase {
+final class BondALBFailoverMeasurement: XCTestCase {
     struct Frame {
         var time: Double
         var destination: String
