@@ -53,20 +53,9 @@ groups_offset() { local s; s=$(size_of "$PLOG"); s=$((s - 60000)); [ $s -lt 0 ] 
 groups_view() { local n; for n in "${NODES[@]}"; do [ "$n" = "${1:-}" ] && continue; nx "$n" crm_mon -1 >/dev/null 2>&1 && { echo "$n"; return 0; }; done; echo "$A"; }
 
 start_groups_probe() {
-  PLOG=$WORK/probe.log
-  rm -f "$WORK/probe.ready"
-  local n k args=()
-  for n in "${NODES[@]}"; do args+=(--port "$n=$(port_of "$n")"); done
+  local k args=()
   for k in $(seq 1 "$(ngroups)"); do args+=(--guest "$(grp_ip "$k"),$(grp_mac "$k"),bcast"); done
-  ip netns exec "$SW" "$PY" "$PROBE" run --out "$PLOG" --iface sw0 "${args[@]}" --client-ip "$CLIENT_IP" \
-    --interval-ms "$INTERVAL_MS" --ready "$WORK/probe.ready" </dev/null >"$WORK/probe.out" 2>&1 &
-  PROBE_PID=$!
-  for _ in $(seq 1 100); do
-    [ -s "$WORK/probe.ready" ] && return 0
-    kill -0 "$PROBE_PID" 2>/dev/null || { cat "$WORK/probe.out"; fail "probe exited"; }
-    sleep 0.05
-  done
-  fail "probe not ready in 5 s"
+  run_probe "${args[@]}"
 }
 
 # One window: TYPE N TRIGGER T0 T1 OFFSET "EXPECTED placement" VIEW; reads

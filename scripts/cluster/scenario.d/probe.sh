@@ -6,13 +6,18 @@
 
 PROBE_PID=
 start_probe() {
+  run_probe --guest "$G1_IP,$G1_MAC,bcast" --guest "$G2_IP,$G2_MAC,ucast"
+}
+
+# The probe on every node's switch port for the guests given (--guest
+# IP,MAC,MODE ...), in the background; returns once it probes.
+run_probe() {
   PLOG=$WORK/probe.log
   rm -f "$WORK/probe.ready"
   local n ports=()
   for n in "${NODES[@]}"; do ports+=(--port "$n=$(port_of "$n")"); done
   ip netns exec "$SW" "$PY" "$PROBE" run --out "$PLOG" --iface sw0 \
-    "${ports[@]}" --client-ip "$CLIENT_IP" \
-    --guest "$G1_IP,$G1_MAC,bcast" --guest "$G2_IP,$G2_MAC,ucast" \
+    "${ports[@]}" --client-ip "$CLIENT_IP" "$@" \
     --interval-ms "$INTERVAL_MS" --ready "$WORK/probe.ready" </dev/null >"$WORK/probe.out" 2>&1 &
   PROBE_PID=$!
   for _ in $(seq 1 100); do
