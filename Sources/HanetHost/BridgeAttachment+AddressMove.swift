@@ -78,8 +78,9 @@ extension BridgeAttachment {
     /// the bridge rather than failing the stop, which would fence the node.
     private func move(_ record: MovedAddressRecord, from: Link?, to: Link, lenient: Bool = false) throws -> [String] {
         var done: [String] = []
-        let onTarget = try links.addresses(ofIndex: to.index)
-        let onSource = try from.map { try links.addresses(ofIndex: $0.index) } ?? []
+        let both = try links.addresses(ofIndexes: Set([to.index] + (from.map { [$0.index] } ?? [])))
+        let onTarget = both.filter { $0.interfaceIndex == to.index }
+        let onSource = from.map { source in both.filter { $0.interfaceIndex == source.index } } ?? []
         var table: [Route] = []
         for family in [AF_INET, AF_INET6] where record.routes.contains(where: { $0.family == family }) {
             table += try links.routes(family: family)

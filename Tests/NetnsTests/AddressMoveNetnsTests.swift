@@ -237,29 +237,18 @@ final class AddressMoveNetnsTests: XCTestCase {
         unmoved["move_addresses"] = "false"
         for (action, params, label) in [("start", params, "start"), ("stop", params, "stop"),
                                         ("start", unmoved, "start with move_addresses=false"), ("stop", unmoved, "stop with move_addresses=false")] {
-            let pings = ["10.99.8.2", "fd99:8::2"].map { address -> (String, Process, Pipe) in
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-                process.arguments = ["netns", "exec", peer.name, "ping", "-i", "0.01", "-c", "200", "-W", "1", address]
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                process.standardError = FileHandle.nullDevice
-                try? process.run()
-                return (address, process, pipe)
+            let pings = try ["10.99.8.2", "fd99:8::2"].map { address in
+                (address, try BackgroundPing(in: peer, address, count: 200, wait: 1))
             }
             usleep(300_000)
             let result = agent.run(action, params)
             XCTAssertEqual(result.status, 0, "\(action): \(result)")
             // As if the peer's neighbour entries expired right after.
             try peer.sh("ip neigh flush dev wire0")
-            for (address, process, pipe) in pings {
-                let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                let summary = output.split(separator: "\n").first { $0.contains("packets transmitted") } ?? "?"
-                let numbers = summary.split(separator: " ").compactMap { Int($0) }
-                let lost = numbers.count >= 2 ? numbers[0] - numbers[1] : -1
-                print("move_addresses reachability: \(label) \(address): \(lost) of \(numbers.first ?? 0) pings at 10 ms unanswered (\(summary))")
-                XCTAssertGreaterThan(numbers.first ?? 0, 0, "ping ran: \(output)")
+            for (address, ping) in pings {
+                let (sent, lost, summary) = ping.finish()
+                print("move_addresses reachability: \(label) \(address): \(lost) of \(sent) pings at 10 ms unanswered (\(summary))")
+                XCTAssertGreaterThan(sent, 0, "ping ran: \(summary)")
                 if params["move_addresses"] != "false" {
                     // Not a timing: without the move IPv6 loses ~9 in 10 for good.
                     XCTAssertLessThan(lost, 100, "\(address) must keep answering across \(label): \(summary)")
